@@ -1,0 +1,216 @@
+"""Markdown → safe HTML: one configured Python-Markdown per process, reset per page.
+
+Links between Markdown files (`../umkm/keripik.md`) become the target page's relative URL; images
+and files beside the page are copied next to it. Raw HTML is sanitised with nh3 (ammonia) to an
+allow-list, and `find_unsafe` names what was removed so the build can warn about it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import posixpath
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
+
+import markdown as pymd
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE
+
+from kimsite.urls import relative_url
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "input", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+})
+_GENERIC_ATTRS = {"id", "class", "title", "lang", "dir"}
+ALLOWED_ATTRS: dict[str, set[str]] = {
+    "*": _GENERIC_ATTRS,
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "input": {"type", "checked", "disabled"},
+    "td": {"colspan", "rowspan", "align", "style"},
+    "th": {"colspan", "rowspan", "align", "scope", "style"},
+    "ol": {"start", "reversed", "type"},
+    "col": {"span"},
+    "colgroup": {"span"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+URL_ATTRS = {"href", "src"}
+SAFE_STYLE = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")
+
+EXTENSIONS = [
+    "tables", "fenced_code", "footnotes", "attr_list", "def_list", "abbr", "sane_lists", "md_in_html",
+    "toc", "pymdownx.magiclink", "pymdownx.tilde", "pymdownx.tasklist", "pymdownx.betterem",
+]
+EXTENSION_CONFIG = {
+    "toc": {"baselevel": 2, "toc_depth": "2-4"},  # the theme owns the page's single <h1>
+    "pymdownx.tilde": {"subscript": False},
+    "footnotes": {"BACKLINK_TITLE": "Kembali ke teks %d"},
+}
+
+
+@dataclass
+class LinkContext:
+    """What the link rewriter needs for one page: plain data, set before each conversion."""
+
+    source_path: str  # site-relative path of the Markdown file
+    page_url: str  # site-relative URL of the page
+    url_by_source: dict[str, str]  # every content source path → its page URL
+    assets: set[str]  # every non-Markdown file of the site (content/ and static/)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (kind, target) for errors
+    copied: dict[str, str] = field(default_factory=dict)  # asset path → output file name beside the page
+
+
+def asset_output_name(source_path: str, asset_path: str) -> str:
+    """The file name an asset gets beside a page: its own name when it sits beside the source,
+    else a short hash prefix so two `foto.jpg` from different folders never collide."""
+    name = posixpath.basename(asset_path)
+    if posixpath.dirname(asset_path) == posixpath.dirname(source_path):
+        return name
+    return f"{hashlib.sha1(asset_path.encode()).hexdigest()[:8]}-{name}"
+
+
+class _LinkRewriter(Treeprocessor):
+    context: LinkContext | None = None
+
+    def run(self, root: etree.Element) -> None:
+        ctx = self.context
+        if ctx is None:
+            return
+        for element in root.iter():
+            if element.tag == "a" and element.get("href"):
+                element.set("href", self._rewrite(ctx, element.get("href", ""), is_image=False))
+            elif element.tag == "img" and element.get("src"):
+                element.set("src", self._rewrite(ctx, element.get("src", ""), is_image=True))
+                element.set("loading", "lazy")
+
+    def _rewrite(self, ctx: LinkContext, href: str, is_image: bool) -> str:
+        # Python-Markdown hides `<user@host>` mailto links behind entity placeholders: decode to look.
+        plain = html.unescape(href.replace(AMP_SUBSTITUTE, "&"))
+        if plain != href and ":" in plain.split("/")[0]:
+            return href
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc or href.startswith("#") or not (parts.path or parts.query):
+            return href
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        target = unquote(parts.path)
+        if "\x00" in target or "\\" in target:
+            ctx.missing.append(("link", href))
+            return "#"
+        if target.startswith("/"):
+            static = posixpath.normpath("static/" + target.lstrip("/"))
+            if static in ctx.assets or not is_image:
+                return relative_url(ctx.page_url, target) + fragment
+            ctx.missing.append(("image", href))
+            return "#"
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(ctx.source_path), target))
+        if resolved.startswith(".."):
+            ctx.missing.append(("image" if is_image else "link", href))
+            return "#"
+        if resolved.endswith(".md") and not is_image:
+            url = ctx.url_by_source.get(resolved)
+            if url is None:
+                ctx.missing.append(("link", href))
+                return "#"
+            return relative_url(ctx.page_url, url) + fragment
+        if resolved in ctx.assets:
+            name = asset_output_name(ctx.source_path, resolved)
+            ctx.copied[resolved] = name
+            return name + fragment
+        ctx.missing.append(("image" if is_image else "link", href))
+        return "#"
+
+
+class _KimsiteExtension(Extension):
+    def __init__(self, rewriter: _LinkRewriter) -> None:
+        super().__init__()
+        self.rewriter = rewriter
+
+    def extendMarkdown(self, md: pymd.Markdown) -> None:  # noqa: N802 - Python-Markdown's API
+        md.treeprocessors.register(self.rewriter, "kimsite_links", 1)
+
+
+@dataclass
+class Rendered:
+    html: str
+    toc_html: str
+    missing: list[tuple[str, str]]
+    copied: dict[str, str]
+    removed: list[str]  # descriptions of unsafe HTML that the sanitiser dropped
+
+
+class MarkdownRenderer:
+    """One Python-Markdown instance, reused and reset for every page (creating one costs ~10 ms)."""
+
+    def __init__(self) -> None:
+        self._rewriter = _LinkRewriter()
+        self._md = pymd.Markdown(extensions=[*EXTENSIONS, _KimsiteExtension(self._rewriter)],
+                                 extension_configs=EXTENSION_CONFIG, output_format="html")
+
+    def render(self, text: str, context: LinkContext) -> Rendered:
+        self._md.reset()
+        self._rewriter.context = context
+        try:
+            html = self._md.convert(text)
+            toc = getattr(self._md, "toc", "")
+        finally:
+            self._rewriter.context = None
+        removed = find_unsafe(html)
+        return Rendered(sanitize(html), sanitize(toc), list(context.missing), dict(context.copied), removed)
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr == "style":
+        return value if SAFE_STYLE.match(value) else None
+    if tag == "input" and attr == "type":
+        return value if value == "checkbox" else None
+    return value
+
+
+def sanitize(html: str) -> str:
+    """Reduce HTML to the allow-list: no scripts, iframes, event handlers or dangerous URLs."""
+    return nh3.clean(html, tags=set(ALLOWED_TAGS), attributes=ALLOWED_ATTRS, url_schemes=set(URL_SCHEMES),
+                     link_rel="noopener noreferrer", attribute_filter=_attribute_filter,
+                     strip_comments=True)
+
+
+class _UnsafeFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.found.append(f"<{tag}>")
+            return
+        allowed = ALLOWED_ATTRS["*"] | ALLOWED_ATTRS.get(tag, set())
+        for name, value in attrs:
+            if name not in allowed:
+                self.found.append(f"<{tag} {name}>")
+            elif name in URL_ATTRS and value and not _url_ok(value):
+                self.found.append(f"<{tag} {name}=\"{value[:40]}\">")
+            elif name == "style" and value and not SAFE_STYLE.match(value):
+                self.found.append(f"<{tag} style>")
+
+
+def _url_ok(value: str) -> bool:
+    compact = re.sub(r"[\x00-\x20]", "", html.unescape(value)).lower()
+    if ":" not in compact.split("/")[0].split("?")[0].split("#")[0]:
+        return True
+    return compact.split(":", 1)[0] in URL_SCHEMES
+
+
+def find_unsafe(html: str) -> list[str]:
+    """Describe each element or attribute of `html` that `sanitize` would drop (for the warning)."""
+    finder = _UnsafeFinder()
+    finder.feed(html)
+    finder.close()
+    return sorted(set(finder.found))

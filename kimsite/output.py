@@ -1,0 +1,129 @@
+"""The only code that writes the site: containment check, temp folder, atomic swap.
+
+A build writes into `.<out>.kimsite-tmp-<pid>` beside the output folder and swaps it in only when
+everything succeeded, so a failed or killed build leaves the previous output exactly as it was.
+Leftover temp folders of a killed build are removed by the next one. A folder that kimsite did not
+make is never replaced (no command overwrites a user's files).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path, PurePosixPath
+
+from kimsite.errors import UsageError
+
+MARKER = ".kimsite-build"
+_TMP = ".kimsite-tmp-"
+_OLD = ".kimsite-old-"
+
+
+class UnsafePath(ValueError):
+    """An output path that would leave the output folder."""
+
+
+def safe_join(root: Path, relative: str) -> Path:
+    """`root / relative`, refusing anything that could land outside `root` (checked per component
+    and again after resolving symlinks)."""
+    if not relative or "\x00" in relative or "\\" in relative:
+        raise UnsafePath(relative)
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or any(part in ("..", "") for part in relative.split("/")[:-1]) or ".." in pure.parts:
+        raise UnsafePath(relative)
+    if any(":" in part for part in pure.parts):  # Windows drive or stream names
+        raise UnsafePath(relative)
+    target = root.joinpath(*pure.parts)
+    resolved_root = root.resolve()
+    if not target.parent.resolve().is_relative_to(resolved_root):
+        raise UnsafePath(relative)
+    if target.is_symlink() or (target.exists() and not target.resolve().is_relative_to(resolved_root)):
+        raise UnsafePath(relative)
+    return target
+
+
+def check_output_dir(out_dir: Path, site_dir: Path, lang: str = "id") -> None:
+    """Refuse an output folder that holds the site itself or files kimsite did not write."""
+    out = out_dir.resolve()
+    site = site_dir.resolve()
+    if out == site or site.is_relative_to(out):
+        raise UsageError("output.is_site", lang, path=str(out_dir))
+    for protected in ("content", "static", "themes", "data"):
+        if out.is_relative_to(site / protected):
+            raise UsageError("output.inside_sources", lang, path=str(out_dir), folder=protected)
+    if out.exists() and not out.is_dir():
+        raise UsageError("output.not_dir", lang, path=str(out_dir))
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise UsageError("output.foreign", lang, path=str(out_dir), marker=MARKER)
+
+
+class OutputWriter:
+    """Collects the new site in a temp folder; `commit()` swaps it in, `abort()` throws it away."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir.absolute()
+        self.parent = self.out_dir.parent
+        self.tmp: Path | None = None
+        self.files = 0
+        self.bytes = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def begin(self) -> None:
+        self.parent.mkdir(parents=True, exist_ok=True)
+        self.recover()
+        self.tmp = self.parent / f".{self.out_dir.name}{_TMP}{os.getpid()}"
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
+        self.tmp.mkdir()
+
+    def recover(self) -> None:
+        """Clean up after a killed build: drop temp folders, put back an output caught mid-swap."""
+        prefix = f".{self.out_dir.name}"
+        for entry in sorted(self.parent.glob(f"{prefix}{_OLD}*")):
+            if not self.out_dir.exists():
+                entry.rename(self.out_dir)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+        for entry in sorted(self.parent.glob(f"{prefix}{_TMP}*")):
+            shutil.rmtree(entry, ignore_errors=True)
+
+    def commit(self) -> None:
+        assert self.tmp is not None
+        (self.tmp / MARKER).write_text("kimsite\n", encoding="utf-8")
+        old = self.parent / f".{self.out_dir.name}{_OLD}{os.getpid()}"
+        if self.out_dir.exists():
+            self.out_dir.rename(old)
+        self.tmp.rename(self.out_dir)
+        self.tmp = None
+        if old.exists():
+            shutil.rmtree(old)
+
+    def abort(self) -> None:
+        if self.tmp is not None and self.tmp.exists():
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp = None
+
+    # -- writing ---------------------------------------------------------------------------------
+    def _target(self, relative: str) -> Path:
+        assert self.tmp is not None, "begin() first"
+        target = safe_join(self.tmp, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_bytes(self, relative: str, data: bytes) -> None:
+        target = self._target(relative)
+        with open(target, "xb") as handle:  # never two writers of one file within a build
+            handle.write(data)
+        self.files += 1
+        self.bytes += len(data)
+
+    def write_text(self, relative: str, text: str) -> None:
+        self.write_bytes(relative, text.encode("utf-8"))
+
+    def copy_file(self, relative: str, source: Path) -> None:
+        target = self._target(relative)
+        if target.exists():
+            raise FileExistsError(relative)
+        shutil.copyfile(source, target)
+        self.files += 1
+        self.bytes += target.stat().st_size
