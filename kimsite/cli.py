@@ -80,6 +80,10 @@ def build(site_dir: Path, out_dir: Path | None, base_url: str | None, drafts: bo
     except UsageError as error:
         click.secho(f"kimsite: {error}", err=True, fg="red")
         sys.exit(EXIT_USAGE)
+    except OSError as error:  # disk full, permissions: not a content error, but still no traceback
+        click.secho(f"kimsite: gagal menulis keluaran (could not write output): {error}. "
+                    "Keluaran sebelumnya tidak diubah.", err=True, fg="red")
+        sys.exit(EXIT_CONTENT)
     lang = result.config.bahasa
     if not quiet:
         for diag in result.warnings:

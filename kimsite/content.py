@@ -672,7 +672,7 @@ def parse_umkm(raw: RawPage, source: Source, report: Report, ctx: ParseContext) 
     elif diperbarui and diperbarui < (ctx.now.date() - dt.timedelta(days=365)):
         f.warning("diperbarui", "umkm.stale", date=diperbarui.isoformat())
     elif diperbarui and diperbarui > ctx.now.date() + dt.timedelta(days=1):
-        f.error("diperbarui", "umkm.future", date=diperbarui.isoformat())
+        f.warning("diperbarui", "umkm.future", date=diperbarui.isoformat())
     pemilik = f.text("pemilik", max_len=100) or ""
     alamat = f.text("alamat", max_len=300) or ""
     lokasi = _location(f.mapping("lokasi", ("lat", "lon")))

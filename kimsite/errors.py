@@ -34,7 +34,7 @@ class Diagnostic:
         return (self.path, self.line, self.column, self.key)
 
 
-def make(path: str, line: int, key: str, level: Level = "error", column: int = 0, **params: Any) -> Diagnostic:
+def make(path: str, line: int, key: str, level: Level = "error", column: int = 0, /, **params: Any) -> Diagnostic:
     return Diagnostic(path, line, key, tuple(sorted(params.items())), level, column)
 
 
@@ -57,11 +57,11 @@ class Report:
     def add(self, diag: Diagnostic) -> None:
         self.items.append(diag)
 
-    def error(self, path: str, line: int, key: str, **params: Any) -> None:
-        self.items.append(make(path, line, key, "error", **params))
+    def error(self, path: str, line: int, key: str, /, **params: Any) -> None:
+        self.items.append(make(path, line, key, "error", 0, **params))
 
-    def warning(self, path: str, line: int, key: str, **params: Any) -> None:
-        self.items.append(make(path, line, key, "warning", **params))
+    def warning(self, path: str, line: int, key: str, /, **params: Any) -> None:
+        self.items.append(make(path, line, key, "warning", 0, **params))
 
     def extend(self, diags: Iterable[Diagnostic]) -> None:
         self.items.extend(diags)
@@ -90,7 +90,7 @@ class KimsiteError(Exception):
 class UsageError(Exception):
     """A problem with how kimsite was called (exit code 2), not with the content."""
 
-    def __init__(self, key: str, lang: str = "id", **params: Any) -> None:
+    def __init__(self, key: str, lang: str = "id", /, **params: Any) -> None:
         self.key = key
         self.params: Mapping[str, Any] = params
         self.lang = lang

@@ -64,10 +64,10 @@ class Fields:
     def name(self, key: str) -> str:
         return f"{self.where}{key}"
 
-    def error(self, key: str, msg: str, **params: Any) -> None:
+    def error(self, key: str, msg: str, /, **params: Any) -> None:
         self.report.error(self.path, self.line(key), msg, key=self.name(key), **params)
 
-    def warning(self, key: str, msg: str, **params: Any) -> None:
+    def warning(self, key: str, msg: str, /, **params: Any) -> None:
         self.report.warning(self.path, self.line(key), msg, key=self.name(key), **params)
 
     def _get(self, key: str, required: bool) -> Any:
