@@ -33,6 +33,7 @@ STATIC = ROOT / "static"
 
 SIZE_PHOTO = (1024, 768)
 SIZE_PRODUCT = (720, 720)
+SIZE_COVER = (1200, 630)  # foto_sampul: wide, also fits link previews
 JPEG_QUALITY = 78
 
 FONT_CANDIDATES = {
@@ -123,14 +124,14 @@ def collect() -> list[Photo]:
         rel = source.relative_to(CONTENT).parts
         if source.name == "_index.md" and rel[0] == "kelurahan":
             name = meta.get("nama_tampil") or rel[1].replace("-", " ").title()
-            add(source, meta.get("foto_sampul"), f"Kelurahan {name}", SIZE_PHOTO)
+            add(source, meta.get("foto_sampul"), f"Kelurahan {name}", SIZE_COVER)
         title = meta.get("nama") or meta.get("judul") or source.stem
         for image in meta.get("foto") or []:
             add(source, image, title, SIZE_PHOTO)
         for product in meta.get("produk") or []:
             if isinstance(product, dict):
                 add(source, product.get("foto"), product.get("nama", title), SIZE_PRODUCT)
-        add(source, meta.get("foto_sampul"), title, SIZE_PHOTO)
+        add(source, meta.get("foto_sampul"), title, SIZE_COVER)
         for image in meta.get("galeri") or []:
             add(source, image, title, SIZE_PHOTO)
         for alt, src in MD_IMAGE.findall(body):
@@ -181,15 +182,17 @@ def render(photo: Photo) -> bytes:
         if rng.random() < 0.6:
             draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=fill)
         else:
-            draw.rounded_rectangle((cx - radius, cy - radius // 2, cx + radius, cy + radius // 2),
-                                   radius=radius // 4, fill=fill)
+            draw.rounded_rectangle(
+                (cx - radius, cy - radius // 2, cx + radius, cy + radius // 2), radius=radius // 4, fill=fill
+            )
     image = Image.alpha_composite(image.convert("RGBA"), overlay)
 
     # Large faint diagonal "CONTOH" watermark.
     mark_font = load_font("bold", width // 5)
     mark = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    ImageDraw.Draw(mark).text((width / 2, height * 0.42), "CONTOH", font=mark_font, anchor="mm",
-                              fill=(255, 255, 255, 46))
+    ImageDraw.Draw(mark).text(
+        (width / 2, height * 0.42), "CONTOH", font=mark_font, anchor="mm", fill=(255, 255, 255, 46)
+    )
     image = Image.alpha_composite(image, mark.rotate(18, resample=Image.BICUBIC))
 
     # Caption band with the name and the alt text.
@@ -223,8 +226,13 @@ def render(photo: Photo) -> bytes:
     box = (margin, margin, margin + label_w + 2 * pad, margin + badge_font.size + 2 * pad)
     bdraw.rounded_rectangle(box, radius=pad, fill=(200, 30, 45, 235))
     bdraw.text((box[0] + pad, box[1] + pad), label, font=badge_font, fill=(255, 255, 255, 255))
-    bdraw.text((box[2] + pad, (box[1] + box[3]) / 2), "Foto ilustrasi, bukan foto asli", font=note_font,
-               anchor="lm", fill=(255, 255, 255, 235))
+    bdraw.text(
+        (box[2] + pad, (box[1] + box[3]) / 2),
+        "Foto ilustrasi, bukan foto asli",
+        font=note_font,
+        anchor="lm",
+        fill=(255, 255, 255, 235),
+    )
     image = Image.alpha_composite(image, band).convert("RGB")
 
     out = io.BytesIO()
