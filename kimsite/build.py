@@ -37,7 +37,7 @@ from kimsite.images import check_image
 from kimsite.markdown import LinkContext, MarkdownRenderer
 from kimsite.output import OutputWriter, check_output_dir
 from kimsite.site import OutputClaims, Route, SiteModel, build_model, load_wilayah, routes
-from kimsite.theme import PageLinks, Theme, load_theme, make_environment
+from kimsite.theme import PageLinks, Theme, load_theme, make_environment, template_ids
 from kimsite.urls import output_file
 
 
@@ -152,7 +152,7 @@ def build(options: BuildOptions, progress: Progress | None = None,
         if page is not None:
             pages.append(page)
 
-    body_assets = _render_markdown(pages, discovery, assets, report, md_cache)
+    body_assets = _render_markdown(pages, discovery, assets, report, md_cache, template_ids(theme))
     _check_images(site_dir, pages, assets, report)
     model = build_model(config, wilayah, pages, now, options.drafts, report)
     if model.kecamatan == [] and not report.has_errors():
@@ -206,17 +206,18 @@ def _links_key(discovery: Discovery, assets: set[str]) -> str:
 
 
 def _render_markdown(pages: list[Page], discovery: Discovery, assets: set[str], report: Report,
-                     cache: MarkdownCache | None) -> dict[str, dict[str, str]]:
+                     cache: MarkdownCache | None, reserved_ids: frozenset[str] = frozenset()
+                     ) -> dict[str, dict[str, str]]:
     """Render every body; returns, per page URL, the files its body links to (asset → file name)."""
     url_by_source = {s.path: s.url for s in discovery.sources}
-    links_key = _links_key(discovery, assets) if cache is not None else ""
+    links_key = _links_key(discovery, assets) + ",".join(sorted(reserved_ids)) if cache is not None else ""
     renderer = _renderer()
     copied_by_page: dict[str, dict[str, str]] = {}
     for page in pages:
         key = hashlib.sha1(f"{links_key}\0{page.body_md}".encode()).hexdigest() if cache else ""
         rendered = cache.get(page.source.path, key) if cache else None
         if rendered is None:
-            context = LinkContext(page.source.path, page.url, url_by_source, assets)
+            context = LinkContext(page.source.path, page.url, url_by_source, assets, reserved_ids=reserved_ids)
             rendered = renderer.render(page.body_md, context)
             if cache is not None:
                 cache.put(page.source.path, key, rendered)
@@ -260,7 +261,7 @@ def _plan_copies(site_dir: Path, theme: Theme, static_files: list[tuple[str, Pat
     for folder in theme.static_dirs:
         for rel, path in _walk_files(folder, ""):
             theme_files[rel] = path  # a child theme overrides its parent's file
-    for rel, path in static_files:
+    for rel, _path in static_files:
         theme_files.pop(rel, None)  # the site's static/ overrides the theme's
     for rel, path in sorted(theme_files.items()):
         if claims.claim(rel, "(tema)", report):

@@ -47,7 +47,8 @@ def main() -> None:
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path),
               help="Folder keluaran (output folder). Bawaan: SITE_DIR/build.")
 @click.option("--base-url", metavar="URL",
-              help="Alamat situs yang dipublikasikan, menggantikan `url` di site.yaml (e.g. from actions/configure-pages).")
+              help="Alamat situs yang dipublikasikan, menggantikan `url` di site.yaml "
+                   "(e.g. from actions/configure-pages).")
 @click.option("--drafts", is_flag=True, help="Ikutkan berita `draft: true` (include drafts).")
 @click.option("--strict", is_flag=True, help="Peringatan dianggap galat (warnings fail the build).")
 @click.option("-q", "--quiet", is_flag=True, help="Hanya tampilkan galat (errors only).")

@@ -51,7 +51,7 @@ EXTENSIONS = [
     "toc", "pymdownx.magiclink", "pymdownx.tilde", "pymdownx.tasklist", "pymdownx.betterem",
 ]
 EXTENSION_CONFIG = {
-    "toc": {"baselevel": 2, "toc_depth": "2-4"},  # the theme owns the page's single <h1>
+    "toc": {"toc_depth": "2-4"},  # levels are already fixed by _HeadingLevels (the theme owns the <h1>)
     "pymdownx.tilde": {"subscript": False},
     "footnotes": {"BACKLINK_TITLE": "Kembali ke teks %d"},
 }
@@ -67,6 +67,7 @@ class LinkContext:
     assets: set[str]  # every non-Markdown file of the site (content/ and static/)
     missing: list[tuple[str, str]] = field(default_factory=list)  # (kind, target) for errors
     copied: dict[str, str] = field(default_factory=dict)  # asset path → output file name beside the page
+    reserved_ids: frozenset[str] = frozenset()  # ids the theme's templates use (`produk`, `lokasi`, …)
 
 
 def asset_output_name(source_path: str, asset_path: str) -> str:
@@ -85,6 +86,7 @@ class _LinkRewriter(Treeprocessor):
         ctx = self.context
         if ctx is None:
             return
+        _rename_reserved_ids(root, ctx.reserved_ids)
         for element in root.iter():
             if element.tag == "a" and element.get("href"):
                 element.set("href", self._rewrite(ctx, element.get("href", ""), is_image=False))
@@ -129,6 +131,40 @@ class _LinkRewriter(Treeprocessor):
         return "#"
 
 
+def _rename_reserved_ids(root: etree.Element, reserved: frozenset[str]) -> None:
+    """A body heading `## Produk` gets id `produk`, which the UMKM template already uses for its own
+    section: two equal ids are invalid HTML and make `#produk` ambiguous. The body's id yields
+    (`produk-1`); links to `#produk` keep pointing at the theme's section."""
+    if not reserved:
+        return
+    used = {e.get("id") for e in root.iter() if e.get("id")} | set(reserved)
+    for element in root.iter():
+        value = element.get("id")
+        if value and value in reserved:
+            number = 1
+            while f"{value}-{number}" in used:
+                number += 1
+            element.set("id", f"{value}-{number}")
+            used.add(f"{value}-{number}")
+
+
+class _HeadingLevels(Treeprocessor):
+    """Body headings start at <h2> (the theme owns the page's <h1>) and never skip a level.
+
+    Volunteers write `##` for sections, as GitHub's preview shows them; `#` becomes <h2> too, and a
+    jump such as `##` → `####` is closed up, so every page has a valid outline (the Nu validator
+    reports skipped heading levels as errors).
+    """
+
+    def run(self, root: etree.Element) -> None:
+        previous = 1
+        for element in root.iter():
+            if isinstance(element.tag, str) and re.fullmatch(r"h[1-6]", element.tag):
+                level = max(2, min(int(element.tag[1]), previous + 1))
+                element.tag = f"h{level}"
+                previous = level
+
+
 class _KimsiteExtension(Extension):
     def __init__(self, rewriter: _LinkRewriter) -> None:
         super().__init__()
@@ -136,6 +172,7 @@ class _KimsiteExtension(Extension):
 
     def extendMarkdown(self, md: pymd.Markdown) -> None:  # noqa: N802 - Python-Markdown's API
         md.treeprocessors.register(self.rewriter, "kimsite_links", 1)
+        md.treeprocessors.register(_HeadingLevels(md), "kimsite_headings", 6)  # before toc (5) assigns ids
 
 
 @dataclass

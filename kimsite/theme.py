@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,15 @@ def _display(site_dir: Path, path: Path) -> str:
         return path.resolve().relative_to(site_dir.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def template_ids(theme: Theme) -> frozenset[str]:
+    """The literal `id="…"` values of the theme's templates; Markdown bodies must not reuse them."""
+    found: set[str] = set()
+    for folder in theme.template_dirs:
+        for path in sorted(Path(folder).rglob("*.html")):
+            found.update(re.findall(r'\bid="([A-Za-z0-9_:.-]+)"', path.read_text(encoding="utf-8")))
+    return frozenset(found)
 
 
 def load_words(theme: Theme, lang: str) -> dict[str, str]:
