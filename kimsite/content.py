@@ -432,6 +432,26 @@ MARKETPLACE_HOSTS = {
 SOURCE_POST_HOSTS = ("instagram.com", "facebook.com", "fb.watch", "fb.com", "tiktok.com")
 UMKM_SOSMED = ("instagram", "tiktok", "facebook", "snackvideo")
 
+# The front-matter keys of each kind, in reading order; `kimsite new` and `kimsite cms` use the same tuples,
+# so a key added here reaches the parser, the templates `new` writes and the CMS form together.
+IMAGE_KEYS = ("src", "alt")
+HALAMAN_KEYS = ("judul", "urutan", "menu")
+KECAMATAN_KEYS = ("judul", "deskripsi")
+KELURAHAN_KEYS = ("kode", "nama_tampil", "alias", "deskripsi", "potensi", "foto_sampul", "kantor", "kim")
+KANTOR_KEYS = ("alamat", "kode_pos", "telepon", "email", "jam_layanan", "lokasi")
+KIM_KEYS = ("ada", "nama", "sk", "ketua", "pengurus", "kontak", "sosmed")
+UMKM_KEYS = ("nama", "kategori", "kontak", "foto", "diperbarui", "pemilik", "alamat", "lokasi", "jam_buka",
+             "catatan_jam", "produk", "marketplace", "sosmed", "legalitas", "pembayaran", "layanan", "unggulan",
+             "status")
+UMKM_KONTAK_KEYS = ("whatsapp", "telepon")
+JAM_BUKA_KEYS = ("hari", "buka", "tutup")
+PRODUK_KEYS = ("nama", "harga", "harga_coret", "satuan", "foto", "tersedia")
+LEGALITAS_KEYS = ("nib", "pirt", "halal")
+BERITA_KEYS = ("judul", "tanggal", "penulis", "ringkasan", "foto_sampul", "galeri", "kategori", "umkm_terkait",
+               "tag", "draft", "sumber_asli")
+AGENDA_KEYS = ("judul", "mulai", "selesai", "lokasi", "penyelenggara", "biaya", "kontak", "status")
+AGENDA_LOKASI_KEYS = ("nama", "alamat", "lat", "lon")
+
 
 @dataclass(frozen=True)
 class ParseContext:
@@ -517,7 +537,7 @@ def _require_body(raw: RawPage, source: Source, report: Report) -> None:
 
 
 def parse_halaman(raw: RawPage, source: Source, report: Report, ctx: ParseContext) -> Halaman:
-    f = Fields(raw.front, source.path, report, ("judul", "urutan", "menu"))
+    f = Fields(raw.front, source.path, report, HALAMAN_KEYS)
     title = f.text("judul", required=True, max_len=100) or source.slug
     urutan = f.integer("urutan") or 0
     menu = bool(f.boolean("menu", default=False))
@@ -527,7 +547,7 @@ def parse_halaman(raw: RawPage, source: Source, report: Report, ctx: ParseContex
 
 
 def parse_kecamatan(raw: RawPage, source: Source, report: Report, ctx: ParseContext) -> KecamatanPage:
-    f = Fields(raw.front, source.path, report, ("judul", "deskripsi"))
+    f = Fields(raw.front, source.path, report, KECAMATAN_KEYS)
     title = f.text("judul", max_len=100) or ""
     deskripsi = f.text("deskripsi", max_len=300) or ""
     f.finish()
@@ -538,8 +558,7 @@ def parse_kecamatan(raw: RawPage, source: Source, report: Report, ctx: ParseCont
 
 
 def parse_kelurahan(raw: RawPage, source: Source, report: Report, ctx: ParseContext) -> Kelurahan:
-    f = Fields(raw.front, source.path, report, ("kode", "nama_tampil", "alias", "deskripsi", "potensi",
-                                                 "foto_sampul", "kantor", "kim"))
+    f = Fields(raw.front, source.path, report, KELURAHAN_KEYS)
     kode = ""
     value = raw.front.get("kode")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -555,7 +574,7 @@ def parse_kelurahan(raw: RawPage, source: Source, report: Report, ctx: ParseCont
     potensi = f.text_list("potensi")
     foto_sampul = _image(f, "foto_sampul", source)
     kantor = Kantor()
-    k = f.mapping("kantor", ("alamat", "kode_pos", "telepon", "email", "jam_layanan", "lokasi"))
+    k = f.mapping("kantor", KANTOR_KEYS)
     if k:
         if isinstance(k.data.get("kode_pos"), int) and not isinstance(k.data.get("kode_pos"), bool):
             kode_pos = str(k.data["kode_pos"])
@@ -575,7 +594,7 @@ def parse_kelurahan(raw: RawPage, source: Source, report: Report, ctx: ParseCont
         _finish_nested(k, "lokasi")
         k.finish()
     kim = Kim(False)
-    m = f.mapping("kim", ("ada", "nama", "sk", "ketua", "pengurus", "kontak", "sosmed"), required=True)
+    m = f.mapping("kim", KIM_KEYS, required=True)
     if m:
         ada = m.boolean("ada", default=None, required=True)
         if ada:
@@ -646,15 +665,12 @@ def _pirt_warning(f: Fields, pirt: str, now: dt.datetime) -> None:
 
 
 def parse_umkm(raw: RawPage, source: Source, report: Report, ctx: ParseContext) -> Umkm:
-    f = Fields(raw.front, source.path, report, (
-        "nama", "kategori", "kontak", "foto", "diperbarui", "pemilik", "alamat", "lokasi", "jam_buka",
-        "catatan_jam", "produk", "marketplace", "sosmed", "legalitas", "pembayaran", "layanan", "unggulan",
-        "status"))
+    f = Fields(raw.front, source.path, report, UMKM_KEYS)
     nama = f.text("nama", required=True, max_len=100) or source.slug
     categories = tuple(slug for slug, _ in ctx.config.kategori_umkm)
     kategori = f.choice("kategori", categories, required=True) or ""
     whatsapp, telepon = "", ""
-    kontak = f.mapping("kontak", ("whatsapp", "telepon"), required=True)
+    kontak = f.mapping("kontak", UMKM_KONTAK_KEYS, required=True)
     if kontak:
         whatsapp = read_whatsapp(kontak, "whatsapp") or ""
         telepon = _telepon(kontak, "telepon")
@@ -679,7 +695,7 @@ def parse_umkm(raw: RawPage, source: Source, report: Report, ctx: ParseContext) 
     _finish_nested(f, "lokasi")
     jam_buka = []
     for index, item, line in f.items("jam_buka"):
-        j = f.item_fields("jam_buka", index, item, line, ("hari", "buka", "tutup"))
+        j = f.item_fields("jam_buka", index, item, line, JAM_BUKA_KEYS)
         if j:
             hari = j.text_list("hari", required=True, options=("senin", "selasa", "rabu", "kamis", "jumat",
                                                                 "sabtu", "minggu"))
@@ -691,8 +707,7 @@ def parse_umkm(raw: RawPage, source: Source, report: Report, ctx: ParseContext) 
     catatan_jam = f.text("catatan_jam", max_len=200) or ""
     produk = []
     for index, item, line in f.items("produk"):
-        p = f.item_fields("produk", index, item, line, ("nama", "harga", "harga_coret", "satuan", "foto",
-                                                         "tersedia"))
+        p = f.item_fields("produk", index, item, line, PRODUK_KEYS)
         if p:
             pnama = p.text("nama", required=True, max_len=100)
             harga = p.integer("harga", minimum=0)
@@ -718,7 +733,7 @@ def parse_umkm(raw: RawPage, source: Source, report: Report, ctx: ParseContext) 
         sosmed = read_sosmed(sm, UMKM_SOSMED)
         sm.finish()
     legalitas = Legalitas()
-    lg = f.mapping("legalitas", ("nib", "pirt", "halal"))
+    lg = f.mapping("legalitas", LEGALITAS_KEYS)
     if lg:
         for key in ("nib", "pirt"):
             if isinstance(lg.data.get(key), int) and not isinstance(lg.data.get(key), bool):
@@ -758,9 +773,7 @@ def _without(data: YamlMap, key: str) -> YamlMap:
 
 
 def parse_berita(raw: RawPage, source: Source, report: Report, ctx: ParseContext) -> Berita:
-    f = Fields(raw.front, source.path, report, (
-        "judul", "tanggal", "penulis", "ringkasan", "foto_sampul", "galeri", "kategori", "umkm_terkait", "tag",
-        "draft", "sumber_asli"))
+    f = Fields(raw.front, source.path, report, BERITA_KEYS)
     judul = f.text("judul", required=True, max_len=100) or source.slug
     tanggal = f.datetime("tanggal", required=True, default_tz=WIB)
     if tanggal and source.date_prefix and tanggal.date().isoformat() != source.date_prefix:
@@ -797,8 +810,7 @@ def parse_berita(raw: RawPage, source: Source, report: Report, ctx: ParseContext
 
 
 def parse_agenda(raw: RawPage, source: Source, report: Report, ctx: ParseContext) -> Agenda:
-    f = Fields(raw.front, source.path, report, (
-        "judul", "mulai", "selesai", "lokasi", "penyelenggara", "biaya", "kontak", "status"))
+    f = Fields(raw.front, source.path, report, AGENDA_KEYS)
     judul = f.text("judul", required=True, max_len=100) or source.slug
     mulai = f.datetime("mulai", required=True, default_tz=WIB)
     selesai = f.datetime("selesai", default_tz=WIB)
@@ -808,7 +820,7 @@ def parse_agenda(raw: RawPage, source: Source, report: Report, ctx: ParseContext
     if mulai and source.date_prefix and mulai.date().isoformat() != source.date_prefix:
         f.error("mulai", "berita.date_prefix", prefix=source.date_prefix, date=mulai.date().isoformat())
     lokasi = None
-    lk = f.mapping("lokasi", ("nama", "alamat", "lat", "lon"), required=True)
+    lk = f.mapping("lokasi", AGENDA_LOKASI_KEYS, required=True)
     if lk:
         nama = lk.text("nama", required=True, max_len=120)
         alamat = lk.text("alamat", max_len=300) or ""
