@@ -1,0 +1,436 @@
+"""What `kimsite build` writes: atomic output, duplicate outputs, containment, sanitising, Markdown
+links and images, theme overrides, and determinism."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sitetools import build_site, make_site, page, tree_bytes
+
+from kimsite import output
+from kimsite.output import UnsafePath, safe_join
+
+REPO = Path(__file__).resolve().parent.parent
+
+UMKM_HEAD = """---
+nama: Kopi Pak Darto
+kategori: kuliner
+kontak:
+  whatsapp: "081234567891"
+diperbarui: 2026-10-01
+foto:
+  - src: /logo.png
+    alt: Logo
+---
+"""
+BODY = "Kopi tubruk dan kopi susu yang diseduh dengan biji dari lereng Arjuno, setiap hari.\n"
+
+
+def files(**by_path: str) -> str:
+    """A make_site spec from `path=text` pairs (texts with their own unindented lines)."""
+    return "".join(f"-- {path} --\n{text}" for path, text in by_path.items())
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".kimsite-tmp-" in p.name or ".kimsite-old-" in p.name)
+
+
+# -- the basic outputs -----------------------------------------------------------------------------
+
+def test_outputs_of_a_small_site(tmp_path):
+    site = make_site(tmp_path)
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    out = site / "build"
+    for rel in ("index.html", "404.html", "sitemap.xml", "robots.txt", "feed.xml", "favicon.ico", "favicon.svg",
+                "css/kimsite.css", "kelurahan/index.html", "kim/index.html", "umkm/index.html",
+                "umkm/oleh-oleh/index.html", "berita/index.html", "agenda/index.html",
+                "kecamatan/blimbing/index.html", "kelurahan/purwantoro/index.html",
+                "kelurahan/purwantoro/feed.xml", "kelurahan/purwantoro/umkm/keripik-tempe/index.html",
+                "kelurahan/purwantoro/umkm/keripik-tempe/keripik.png", ".kimsite-build"):
+        assert (out / rel).is_file(), rel
+    html = page(site, "kelurahan/purwantoro/umkm/keripik-tempe/")
+    assert html.html["lang"] == "id"
+    assert html.find("link", rel="canonical")["href"] == (
+        "https://contoh.github.io/uji/kelurahan/purwantoro/umkm/keripik-tempe/")
+    assert html.find("meta", attrs={"name": "description"})["content"].startswith("Keripik Tempe Bu Sri")
+    assert html.select_one(".gallery img")["src"] == "keripik.png"
+    assert "https://contoh.github.io/uji/sitemap.xml" in (out / "robots.txt").read_text()
+    # A kelurahan of the region list without a folder is still listed, as having no microsite yet.
+    listing = page(site, "kelurahan/").get_text()
+    assert "Balearjosari" in listing and "Buring" in listing
+    # One kelurahan folder: a single microsite, its home is the site's home.
+    assert page(site, "/").h1.get_text(strip=True) == "Kelurahan Purwantoro"
+
+
+def test_site_theme_overrides_one_template_and_one_static_file(tmp_path):
+    site = make_site(tmp_path, """
+    -- site.yaml --
+    nama: Situs Uji
+    url: https://contoh.github.io/uji/
+    deskripsi: Situs kecil untuk pengujian kimsite.
+    tema: milik-kami
+    pengelola:
+      nama: KIM Uji
+      jenis: kim
+    -- themes/milik-kami/tema.yaml --
+    induk: default
+    -- themes/milik-kami/templates/404.html --
+    {% extends "base.html" %}
+    {% block content %}<h1>Nyasar, Lur!</h1>{% endblock %}
+    -- themes/milik-kami/static/css/kimsite.css --
+    body { color: teal; }
+    """)
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    out = site / "build"
+    assert "Nyasar, Lur!" in (out / "404.html").read_text()
+    assert (out / "css/kimsite.css").read_text() == "body { color: teal; }\n"
+    assert (out / "favicon.svg").is_file()  # everything else still comes from the parent theme
+    assert page(site, "/").h1.get_text(strip=True) == "Kelurahan Purwantoro"
+
+
+# -- atomic output ---------------------------------------------------------------------------------
+
+def test_a_failed_build_leaves_the_previous_output_byte_identical(tmp_path):
+    site = make_site(tmp_path)
+    assert build_site(site).exit_code == 0
+    out = site / "build"
+    before = tree_bytes(out)
+    (site / "content/kelurahan/purwantoro/umkm/rusak.md").write_text(
+        UMKM_HEAD.replace("kuliner", "kulner") + BODY, encoding="utf-8")
+    (site / "content/kelurahan/purwantoro/umkm/keripik-tempe.md").write_text("baru\n", encoding="utf-8")
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert "content/kelurahan/purwantoro/umkm/rusak.md:3:" in result.output
+    assert tree_bytes(out) == before
+    assert leftovers(site) == []
+
+
+def test_a_build_that_fails_while_writing_leaves_the_previous_output(tmp_path, monkeypatch):
+    site = make_site(tmp_path)
+    assert build_site(site).exit_code == 0
+    out = site / "build"
+    before = tree_bytes(out)
+    (site / "content/halaman").mkdir(parents=True)
+    (site / "content/halaman/tentang.md").write_text("---\njudul: Tentang\n---\nHalaman baru.\n", encoding="utf-8")
+
+    def disk_full(self, relative, source):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output.OutputWriter, "copy_file", disk_full)
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert "No space left on device" in result.output
+    assert tree_bytes(out) == before
+    assert leftovers(site) == []
+
+
+def test_a_successful_rebuild_replaces_the_output_and_drops_stale_files(tmp_path):
+    site = make_site(tmp_path)
+    assert build_site(site).exit_code == 0
+    (site / "content/kelurahan/purwantoro/umkm/keripik-tempe.md").unlink()
+    assert build_site(site).exit_code == 0
+    assert not (site / "build/kelurahan/purwantoro/umkm/keripik-tempe").exists()
+    assert leftovers(site) == []
+
+
+def test_refuses_to_overwrite_a_folder_kimsite_did_not_make(tmp_path):
+    site = make_site(tmp_path)
+    out = tmp_path / "dokumen"
+    out.mkdir()
+    (out / "penting.txt").write_text("jangan dihapus")
+    result = build_site(site, "-o", str(out))
+    assert result.exit_code == 2
+    assert "dokumen" in result.output and "kimsite tidak akan menimpanya" in result.output
+    assert tree_bytes(out) == {"penting.txt": b"jangan dihapus"}
+    # An empty folder, or one kimsite made, is fine.
+    (out / "penting.txt").unlink()
+    assert build_site(site, "-o", str(out)).exit_code == 0
+    assert build_site(site, "-o", str(out)).exit_code == 0
+
+
+def test_refuses_an_output_folder_that_is_the_site_or_inside_its_sources(tmp_path):
+    site = make_site(tmp_path)
+    assert build_site(site, "-o", str(site)).exit_code == 2
+    assert build_site(site, "-o", str(site / "content" / "keluaran")).exit_code == 2
+    assert not (site / "content" / "keluaran").exists()
+
+
+# -- duplicate outputs -----------------------------------------------------------------------------
+
+def test_two_sources_with_one_url_are_an_error_naming_both(tmp_path):
+    site = make_site(tmp_path, files(**{
+        "content/kelurahan/purwantoro/umkm/kopi.md": UMKM_HEAD + BODY,
+        "content/kelurahan/purwantoro/umkm/kopi/index.md": UMKM_HEAD + BODY,
+        "static/logo.png": "<png>\n",
+    }))
+    result = build_site(site)
+    assert result.exit_code == 1
+    line = next(x for x in result.lines() if "kelurahan/purwantoro/umkm/kopi/index.html" in x)
+    assert "content/kelurahan/purwantoro/umkm/kopi" in line
+    assert "content/kelurahan/purwantoro/umkm/kopi.md" in line and "kopi/index.md" in line
+
+
+def test_two_berita_with_the_same_slug_on_different_dates_collide(tmp_path):
+    berita = "---\njudul: Rapat\ntanggal: {d}\npenulis: Admin\n---\nIsi rapat.\n"
+    site = make_site(tmp_path, files(**{
+        "content/kelurahan/purwantoro/berita/2026-01-05-rapat.md": berita.format(d="2026-01-05"),
+        "content/kelurahan/purwantoro/berita/2026-02-05-rapat.md": berita.format(d="2026-02-05"),
+    }))
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert "2026-02-05-rapat.md" in result.output and "2026-01-05-rapat.md" in result.output
+    assert "kelurahan/purwantoro/berita/rapat/index.html" in result.output
+
+
+def test_static_files_differing_only_in_case_collide(tmp_path):
+    site = make_site(tmp_path, """
+    -- static/Kopi.png --
+    <png>
+    -- static/kopi.png --
+    <png>
+    """)
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert "static/Kopi.png" in result.output and "static/kopi.png" in result.output
+
+
+def test_static_files_differing_only_in_unicode_normalisation_collide(tmp_path):
+    nfc, nfd = "caf\u00e9.txt", "cafe\u0301.txt"
+    site = make_site(tmp_path)
+    (site / "static").mkdir()
+    (site / "static" / nfc).write_text("a")
+    (site / "static" / nfd).write_text("b")
+    if len(os.listdir(site / "static")) < 2:
+        pytest.skip("this file system normalises names itself")
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert f"static/{nfc}" in result.output and f"static/{nfd}" in result.output
+
+
+@pytest.mark.parametrize("name", ["umkm", "berita", "kelurahan", "kim", "agenda"])
+def test_a_portal_page_may_not_take_a_generated_url(tmp_path, name):
+    site = make_site(tmp_path, f"""
+    -- content/halaman/{name}.md --
+    ---
+    judul: Halaman {name}
+    ---
+    Isi.
+    """)
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert f"content/halaman/{name}.md: " in result.output
+    assert f"`{name}/index.html`" in result.output
+
+
+def test_a_static_file_may_not_replace_a_generated_file(tmp_path):
+    site = make_site(tmp_path, """
+    -- static/robots.txt --
+    User-agent: *
+    -- static/umkm/index.html --
+    <p>lama</p>
+    """)
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert "static/robots.txt" in result.output
+    assert "static/umkm/index.html" in result.output
+
+
+# -- containment -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("relative", [
+    "../luar.html", "a/../../luar.html", "/etc/passwd", "a\x00b.html", "", "a//b.html", "a\\..\\b", "C:/x",
+    "a/..",
+])
+def test_safe_join_refuses_paths_that_leave_the_output(tmp_path, relative):
+    with pytest.raises(UnsafePath):
+        safe_join(tmp_path, relative)
+
+
+def test_safe_join_refuses_a_symlink_that_points_out(tmp_path):
+    root = tmp_path / "out"
+    root.mkdir()
+    outside = tmp_path / "luar"
+    outside.mkdir()
+    (root / "tautan").symlink_to(outside)
+    (root / "berkas.html").symlink_to(outside / "x.html")
+    with pytest.raises(UnsafePath):
+        safe_join(root, "tautan/index.html")
+    with pytest.raises(UnsafePath):
+        safe_join(root, "berkas.html")
+    assert safe_join(root, "a/b/index.html") == root / "a" / "b" / "index.html"
+
+
+def test_a_content_symlink_to_outside_the_site_is_an_error(tmp_path):
+    site = make_site(tmp_path)
+    secret = tmp_path / "rahasia.md"
+    secret.write_text("---\njudul: x\n---\nx\n")
+    (site / "content/halaman").mkdir(parents=True)
+    (site / "content/halaman/bocor.md").symlink_to(secret)
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert "content/halaman/bocor.md: tautan simbolik menunjuk ke luar situs" in result.output
+
+
+# -- sanitising ------------------------------------------------------------------------------------
+
+def test_raw_html_is_sanitised_with_a_warning_naming_the_file(tmp_path):
+    site = make_site(tmp_path, """
+    -- content/halaman/tentang.md --
+    ---
+    judul: Tentang
+    ---
+    Halo <b>tebal</b>.
+
+    <script>alert("x")</script>
+
+    <img src="x.png" onerror="alert(1)" alt="x">
+
+    <a href="javascript:alert(1)">klik</a> <iframe src="https://contoh.id/"></iframe>
+
+    [md](javascript:alert(2))
+    -- content/halaman/x.png --
+    <png>
+    """)
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    warning = next(x for x in result.lines() if "HTML yang tidak aman" in x)
+    assert warning.startswith("content/halaman/tentang.md:4: peringatan:")
+    for removed in ("<script>", "onerror", "<iframe>", "javascript:"):
+        assert removed in warning
+    html = (site / "build/tentang/index.html").read_text()
+    body = html.split('class="prose">', 1)[1]
+    assert "<b>tebal</b>" in body
+    for bad in ("<script", "onerror", "javascript:", "<iframe", "alert("):
+        assert bad not in body, bad
+    assert build_site(site, "--strict").exit_code == 1
+
+
+def test_safe_html_gives_no_warning(tmp_path):
+    site = make_site(tmp_path, """
+    -- content/halaman/tentang.md --
+    ---
+    judul: Tentang
+    ---
+    <details><summary>Lebih</summary>Isi <em>miring</em>.</details>
+
+    | a | b |
+    |:-:|--:|
+    | 1 | 2 |
+    """)
+    result = build_site(site, "--strict")
+    assert result.exit_code == 0, result.output
+
+
+# -- Markdown links and images ---------------------------------------------------------------------
+
+def test_links_between_markdown_files_become_page_urls(tmp_path):
+    site = make_site(tmp_path, """
+    -- content/kelurahan/purwantoro/berita/2026-11-01-bazar.md --
+    ---
+    judul: Bazar
+    tanggal: 2026-11-01
+    penulis: Admin KIM
+    ---
+    Lihat [keripik](../umkm/keripik-tempe.md), [profil](../_index.md#profil),
+    [tentang](../../../halaman/tentang.md) dan [bagian](#catatan).
+
+    ## Catatan
+    -- content/halaman/tentang.md --
+    ---
+    judul: Tentang
+    ---
+    Kembali ke [bazar](../kelurahan/purwantoro/berita/2026-11-01-bazar.md).
+    """)
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    links = [a["href"] for a in page(site, "kelurahan/purwantoro/berita/bazar/").select(".prose a")]
+    assert links == ["../../umkm/keripik-tempe/", "../../#profil", "../../../../tentang/", "#catatan"]
+    assert [a["href"] for a in page(site, "tentang/").select(".prose a")] == ["../kelurahan/purwantoro/berita/bazar/"]
+
+
+def test_a_link_to_a_missing_markdown_file_is_an_error_at_its_line(tmp_path):
+    site = make_site(tmp_path, """
+    -- content/halaman/tentang.md --
+    ---
+    judul: Tentang
+    ---
+    Baris pertama.
+
+    Lihat [keripik](../kelurahan/purwantoro/umkm/keripik.md) ya.
+    """)
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert ("content/halaman/tentang.md:6: tautan ke `../kelurahan/purwantoro/umkm/keripik.md` tidak ditemukan"
+            in result.output)
+
+
+def test_a_missing_front_matter_image_is_an_error_at_the_line_of_src(tmp_path):
+    site = make_site(tmp_path, """
+    -- content/kelurahan/purwantoro/umkm/keripik-tempe.md --
+    ---
+    nama: Keripik Tempe Bu Sri
+    kategori: oleh-oleh
+    kontak:
+      whatsapp: "0812-3456-7890"
+    diperbarui: 2026-10-01
+    foto:
+      - src: keripik.png
+        alt: Keripik tempe dalam kemasan
+      - alt: Tampak samping
+        src: Keripik-Samping.png
+    produk:
+      - nama: Keripik
+        foto: {src: /tidak-ada.jpg, alt: x}
+    ---
+    Keripik tempe renyah buatan rumah, digoreng setiap pagi dengan minyak baru.
+
+    ![foto lain](lain.jpg)
+    """)
+    result = build_site(site)
+    assert result.exit_code == 1
+    path = "content/kelurahan/purwantoro/umkm/keripik-tempe.md"
+    assert f"{path}:11: gambar `Keripik-Samping.png` tidak ditemukan" in result.output
+    assert f"{path}:14: gambar `/tidak-ada.jpg` tidak ditemukan" in result.output
+    assert f"{path}:18: gambar `lain.jpg` tidak ditemukan" in result.output
+
+
+def test_images_named_by_the_body_are_copied_beside_the_page(tmp_path):
+    site = make_site(tmp_path, """
+    -- content/kelurahan/purwantoro/berita/2026-11-01-bazar.md --
+    ---
+    judul: Bazar
+    tanggal: 2026-11-01
+    penulis: Admin KIM
+    foto_sampul: {src: ../umkm/keripik.png, alt: Keripik}
+    ---
+    ![suasana](suasana.png) dan ![logo](/logo.png)
+    -- content/kelurahan/purwantoro/berita/suasana.png --
+    <png>
+    -- static/logo.png --
+    <png>
+    """)
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    html = page(site, "kelurahan/purwantoro/berita/bazar/")
+    srcs = [img["src"] for img in html.select(".prose img")]
+    assert srcs == ["suasana.png", "../../../../logo.png"]
+    out = site / "build"
+    assert (out / "kelurahan/purwantoro/berita/bazar/suasana.png").is_file()
+    cover = html.select_one("img.cover")["src"]
+    assert (out / "kelurahan/purwantoro/berita/bazar" / cover).is_file()
+
+
+# -- determinism -----------------------------------------------------------------------------------
+
+def test_two_builds_into_different_folders_are_byte_identical(tmp_path):
+    first, second = tmp_path / "satu", tmp_path / "dua"
+    assert build_site(REPO, "-o", str(first)).exit_code == 0
+    assert build_site(REPO, "-o", str(second)).exit_code == 0
+    a, b = tree_bytes(first), tree_bytes(second)
+    assert len(a) > 100
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
