@@ -18,6 +18,7 @@ from pathlib import Path
 
 import jinja2
 
+from kimsite import phonefirst
 from kimsite.config import SiteConfig, load_config
 from kimsite.content import (
     CONTENT_DIR,
@@ -65,6 +66,7 @@ class BuildResult:
     warnings: list[Diagnostic]
     rendered: dict[str, bytes] = field(default_factory=dict, repr=False)  # output file → bytes
     model: SiteModel | None = field(default=None, repr=False)
+    copies: dict[str, Path] = field(default_factory=dict, repr=False)  # output file → source file copied as is
 
 
 @dataclass
@@ -164,6 +166,7 @@ def build(options: BuildOptions, progress: Progress | None = None,
         claims.claim_route(route, report)
     copies = _plan_copies(site_dir, theme, static_files, pages, body_assets, model, claims, report)
     feeds = _feeds(model, claims, report)
+    phonefirst.claim_outputs(claims, report)
 
     if report.has_errors() or (options.strict and report.warnings):
         if options.strict and not report.has_errors():
@@ -177,6 +180,11 @@ def build(options: BuildOptions, progress: Progress | None = None,
                                                    if r.template not in ("404.html", "redirect.html")]).encode()
     rendered["robots.txt"] = robots(config.url).encode()
     rendered[".nojekyll"] = b""
+    phonefirst.finish(model, rendered, copies, report)  # search index, sw.js, page budgets
+    if report.has_errors() or (options.strict and report.warnings):
+        if options.strict and not report.has_errors():
+            report.error("site.yaml", 0, "build.strict", count=len(report.warnings))
+        raise KimsiteError(report.items, lang)
 
     files = bytes_written = 0
     if options.write:
@@ -193,7 +201,7 @@ def build(options: BuildOptions, progress: Progress | None = None,
             raise
         files, bytes_written = writer.files, writer.bytes
     return BuildResult(config, len(page_routes), files, bytes_written, time.perf_counter() - started,
-                       report.warnings, rendered, model)
+                       report.warnings, rendered, model, copies)
 
 
 def _links_key(discovery: Discovery, assets: set[str]) -> str:

@@ -28,7 +28,8 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str], ...] = (
 
 SOSMED_KEYS = ("instagram", "facebook", "tiktok", "youtube", "snackvideo")
 SITE_KEYS = ("nama", "url", "deskripsi", "bahasa", "tema", "kota", "provinsi", "wilayah", "pengelola",
-             "kontak", "sosmed", "kategori_umkm", "format_harga", "offline")
+             "kontak", "sosmed", "kategori_umkm", "format_harga", "offline",
+             "sumber_luar")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class SiteConfig:
     sosmed: tuple[tuple[str, str], ...] = ()
     kategori_umkm: tuple[tuple[str, str], ...] = DEFAULT_CATEGORIES
     harga_spasi: bool = False
-    offline: bool = True
+    offline: bool = True  # the offline service worker (sw.js)
+    sumber_luar: bool = False  # allow pages to load resources from other hosts (scripts, fonts, frames…)
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -156,6 +158,7 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
         spasi = bool(harga.boolean("spasi", default=False))
         harga.finish()
     offline = bool(f.boolean("offline", default=True))
+    sumber_luar = bool(f.boolean("sumber_luar", default=False))
     f.finish()
 
     if report.has_errors():
@@ -164,7 +167,7 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
         nama=nama, url=normalize_base_url(url), deskripsi=deskripsi, bahasa=bahasa, tema=tema, kota=kota,
         provinsi=provinsi, wilayah=wilayah, pengelola_nama=pengelola_nama, pengelola_jenis=pengelola_jenis,
         kontak_email=email, kontak_whatsapp=whatsapp, sosmed=tuple(sosmed),
-        kategori_umkm=tuple(categories), harga_spasi=spasi, offline=offline,
+        kategori_umkm=tuple(categories), harga_spasi=spasi, offline=offline, sumber_luar=sumber_luar,
         lines=dict(data.lines),
     )
 

@@ -332,6 +332,8 @@ def routes(model: SiteModel) -> list[Route]:
         out.append(Route(cat.url, "umkm_daftar.html", {"items": items, "category": cat, "kel": None}, gen))
     out += _paginate("/berita/", model.berita, "berita_daftar.html", {"kel": None}, gen)
     out.append(Route("/agenda/", "agenda_daftar.html", {"items": model.agenda, "kel": None}, gen))
+    out.append(Route("/cari/", "cari.html", {"kel": None}, gen))
+    out.append(Route("/statistik/", "statistik.html", {"kel": None}, gen))
     for page in model.halaman:
         out.append(Route(page.url, "halaman.html", {"page": page, "kel": None}, page.source.path))
     for kel in model.kelurahan:
@@ -344,6 +346,7 @@ def routes(model: SiteModel) -> list[Route]:
             out.append(Route(kel.url, "kelurahan.html", {"kel": kel, "page": kel.page}, src))
         out.append(Route(f"{kel.url}umkm/", "umkm_daftar.html",
                          {"items": kel.umkm, "category": None, "kel": kel}, gen))
+        out += _kelurahan_category_routes(model, kel)
         out += _paginate(f"{kel.url}berita/", kel.berita, "berita_daftar.html", {"kel": kel}, gen)
         out.append(Route(f"{kel.url}agenda/", "agenda_daftar.html", {"items": kel.agenda, "kel": kel}, gen))
         for u in kel.umkm:
@@ -355,6 +358,20 @@ def routes(model: SiteModel) -> list[Route]:
         for h in kel.halaman:
             out.append(Route(h.url, "halaman.html", {"page": h, "kel": kel}, h.source.path))
     out.append(Route("/404.html", "404.html", {}, gen))
+    return out
+
+
+def _kelurahan_category_routes(model: SiteModel, kel: KelurahanEntry) -> list[Route]:
+    """Plain-link category filters of one kelurahan's UMKM list: `umkm/kategori/<kat>/` for every
+    category it has, and `umkm/kategori/` itself (a redirect), which reserves the UMKM slug `kategori`."""
+    base = f"{kel.url}umkm/kategori/"
+    out = [Route(base, "redirect.html", {"target": f"{kel.url}umkm/"}, "(kimsite)")]
+    for cat in model.categories:
+        items = [u for u in kel.umkm if u.kategori == cat.slug]
+        if items:
+            category = Category(cat.slug, cat.nama, len(items))
+            out.append(Route(f"{base}{cat.slug}/", "umkm_daftar.html",
+                             {"items": items, "category": category, "kel": kel}, "(kimsite)"))
     return out
 
 

@@ -174,6 +174,7 @@ def make_environment(theme: Theme, config: SiteConfig) -> jinja2.Environment:
     lang = config.bahasa
     env.globals["t"] = Words(load_words(theme, lang))
     env.globals["lang"] = lang
+    _phone_first_globals(env, config)
     env.filters.update({
         "rupiah": lambda v: format_rupiah(v, config.harga_spasi, lang),
         "angka": lambda v: format_thousands(v, lang),
@@ -233,3 +234,13 @@ def template_mtime_key(theme: Theme) -> str:
                 stat = os.stat(path)
                 parts.append(f"{path}:{stat.st_mtime_ns}:{stat.st_size}")
     return "|".join(sorted(parts))
+
+
+def _phone_first_globals(env: jinja2.Environment, config: SiteConfig) -> None:
+    """Structured data (`ld`), build-time charts (`bagan`, `statistik`) for the templates."""
+    from kimsite import charts
+    from kimsite.structured import StructuredData
+
+    env.globals["ld"] = StructuredData(config, lambda target: absolute_url(config.url, target))
+    env.globals["bagan"] = charts.bar_chart
+    env.globals["statistik"] = charts.site_statistics

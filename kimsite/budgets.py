@@ -1,0 +1,209 @@
+"""Phone budgets, checked on the rendered site before it is written.
+
+- No resource from another host (scripts, styles, images, frames, fonts…) unless the site owner
+  allows it with `sumber_luar: true` in site.yaml. Plain links (`<a href>`) to other hosts are fine.
+- No web fonts (`@font-face` in a stylesheet the pages load).
+- Scripts never block rendering: every `<script src>` has `defer`, `async` or `type="module"`, and
+  the only inline scripts are data (`application/ld+json`).
+- HTML + CSS + JS of each page at most `PAGE_BUDGET` bytes gzip-compressed (images excluded).
+
+`page_resources()` and `page_weight()` are also what the tests use, so build and tests agree.
+"""
+
+from __future__ import annotations
+
+import gzip
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
+
+from kimsite.errors import Report
+
+PAGE_BUDGET = 50 * 1024
+# <link rel=…> values that make the browser fetch something.
+FETCHING_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "prefetch", "modulepreload",
+                 "manifest", "mask-icon", "preconnect", "dns-prefetch"}
+RESOURCE_ATTRS = {
+    "img": ("src", "srcset"),
+    "source": ("src", "srcset"),
+    "script": ("src",),
+    "iframe": ("src",),
+    "frame": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+    "input": ("src",),
+}
+DATA_SCRIPT_TYPES = {"application/ld+json", "application/json", "importmap", "speculationrules"}
+
+
+@dataclass
+class PageResources:
+    """What one HTML page loads."""
+
+    urls: list[str] = field(default_factory=list)  # every fetched URL as written
+    stylesheets: list[str] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)
+    blocking_scripts: list[str] = field(default_factory=list)  # src, or "(inline)"
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found = PageResources()
+        self._inline_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: (v or "") for k, v in attrs}
+        if tag == "link":
+            rels = set(values.get("rel", "").lower().split())
+            href = values.get("href", "")
+            if href and rels & FETCHING_RELS:
+                self.found.urls.append(href)
+                if "stylesheet" in rels:
+                    self.found.stylesheets.append(href)
+            return
+        for attr in RESOURCE_ATTRS.get(tag, ()):
+            value = values.get(attr, "").strip()
+            if not value:
+                continue
+            if attr == "srcset":
+                self.found.urls.extend(part.split()[0] for part in value.split(",") if part.strip())
+            else:
+                self.found.urls.append(value)
+        if tag == "script":
+            kind = values.get("type", "").strip().lower()
+            src = values.get("src", "")
+            if kind in DATA_SCRIPT_TYPES:
+                return
+            if src:
+                self.found.scripts.append(src)
+                if kind != "module" and "defer" not in values and "async" not in values:
+                    self.found.blocking_scripts.append(src)
+            else:
+                self._inline_script = True
+
+    def handle_data(self, data: str) -> None:
+        if self._inline_script and data.strip():
+            self.found.blocking_scripts.append("(inline)")
+        self._inline_script = False
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._inline_script = False
+
+
+def page_resources(html: str) -> PageResources:
+    parser = _Collector()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def is_external(url: str, own_host: str) -> bool:
+    """A URL on another host (`https://…`, `//…`); `data:` and relative URLs are not."""
+    parts = urlsplit(url.strip())
+    if parts.scheme in ("data", "blob", "about"):
+        return False
+    if parts.scheme or url.strip().startswith("//"):
+        return (parts.hostname or "").lower() != own_host.lower()
+    return False
+
+
+def resolve(page_file: str, url: str, base_path: str = "/") -> str | None:
+    """The output file a URL on `page_file` points to: relative, or absolute under the site's base
+    path (`/kimsite/css/x.css`); None for other hosts, schemes and paths outside the site."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        if not path.startswith(base_path):
+            return None
+        joined = posixpath.normpath(path[len(base_path):] or ".")
+    else:
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(page_file), path))
+    if joined.startswith("..") or joined.startswith("/"):
+        return None
+    if path.endswith("/"):
+        joined = "index.html" if joined == "." else joined + "/index.html"
+    return joined
+
+
+def gzip_size(data: bytes) -> int:
+    """Compressed size as a web server would send it (gzip level 6, no timestamp)."""
+    return len(gzip.compress(data, compresslevel=6, mtime=0))
+
+
+@dataclass(frozen=True)
+class PageWeight:
+    page: str
+    html: int  # compressed bytes
+    css: int
+    js: int
+
+    @property
+    def total(self) -> int:
+        return self.html + self.css + self.js
+
+
+Reader = Callable[[str], bytes | None]
+
+
+def page_weight(page_file: str, html: bytes, read: Reader, sizes: dict[str, int] | None = None,
+                base_path: str = "/") -> PageWeight:
+    """Compressed HTML + the CSS and JS the page loads (found through `read(output file)`)."""
+    found = page_resources(html.decode("utf-8", "replace"))
+    cache = sizes if sizes is not None else {}
+
+    def size_of(urls: list[str]) -> int:
+        total = 0
+        for url in dict.fromkeys(urls):
+            target = resolve(page_file, url, base_path)
+            if target is None:
+                continue
+            if target not in cache:
+                data = read(target)
+                cache[target] = gzip_size(data) if data is not None else 0
+            total += cache[target]
+        return total
+
+    return PageWeight(page_file, gzip_size(html), size_of(found.stylesheets), size_of(found.scripts))
+
+
+def check_budgets(pages: dict[str, bytes], read: Reader, own_host: str, allow_external: bool,
+                  report: Report, url_of: Callable[[str], str], base_path: str = "/") -> list[PageWeight]:
+    """Check every HTML page; external resources are errors, the rest warnings. Returns the weights."""
+    weights = []
+    sizes: dict[str, int] = {}
+    fonts_checked: dict[str, bool] = {}
+    for page_file in sorted(pages):
+        html = pages[page_file]
+        text = html.decode("utf-8", "replace")
+        found = page_resources(text)
+        url = url_of(page_file)
+        if not allow_external:
+            for resource in dict.fromkeys(found.urls):
+                if is_external(resource, own_host):
+                    report.error(url, 0, "budget.external", url=resource)
+        for script in dict.fromkeys(found.blocking_scripts):
+            report.warning(url, 0, "budget.blocking_script", src=script)
+        for sheet in dict.fromkeys(found.stylesheets):
+            target = resolve(page_file, sheet, base_path)
+            if target is None or target in fonts_checked:
+                continue
+            data = read(target) or b""
+            fonts_checked[target] = b"@font-face" in data
+            if fonts_checked[target]:
+                report.warning(f"/{target}", 0, "budget.web_font")
+        weight = page_weight(page_file, html, read, sizes, base_path)
+        weights.append(weight)
+        if weight.total > PAGE_BUDGET:
+            report.warning(url, 0, "budget.page_weight", kb=f"{weight.total / 1024:.1f}",
+                           html=f"{weight.html / 1024:.1f}", css=f"{weight.css / 1024:.1f}",
+                           js=f"{weight.js / 1024:.1f}", max=PAGE_BUDGET // 1024)
+    return weights

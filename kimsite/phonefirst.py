@@ -1,0 +1,55 @@
+"""The build's phone-first step: search index, service worker and the page budgets.
+
+`claim_outputs()` runs with the other output claims (so a site file named `sw.js` is reported like
+any duplicate); `finish()` runs after rendering, adds the generated files to `rendered` and checks
+the budgets of every page before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kimsite.budgets import PageWeight, check_budgets, page_resources, resolve
+from kimsite.errors import Report
+from kimsite.offline import SW_FILE, build_hash, kill_switch, service_worker
+from kimsite.search import INDEX_FILE, index_json
+
+GENERATED = (INDEX_FILE, SW_FILE)
+
+
+def claim_outputs(claims: object, report: Report) -> None:
+    for rel in GENERATED:
+        claims.claim(rel, "(kimsite)", report)  # type: ignore[attr-defined]
+
+
+def _url_of(page_file: str) -> str:
+    if page_file.endswith("/index.html") or page_file == "index.html":
+        return "/" + page_file[: -len("index.html")]
+    return "/" + page_file
+
+
+def finish(model: object, rendered: dict[str, bytes], copies: Mapping[str, Path], report: Report) -> list[PageWeight]:
+    """Add `cari/indeks.json` and `sw.js` to `rendered`; check budgets. Returns each page's weight."""
+    config = model.config  # type: ignore[attr-defined]
+    rendered[INDEX_FILE] = index_json(model)
+
+    def read(rel: str) -> bytes | None:
+        if rel in rendered:
+            return rendered[rel]
+        source = copies.get(rel)
+        return source.read_bytes() if source is not None else None
+
+    pages = {rel: data for rel, data in rendered.items() if rel.endswith(".html")}
+    base_path = config.base_path
+    weights = check_budgets(pages, read, urlsplit(config.url).hostname or "",
+                            getattr(config, "sumber_luar", False), report, _url_of, base_path)
+    if config.offline:
+        home = rendered.get("index.html", b"").decode("utf-8", "replace")
+        precache = sorted({target for sheet in page_resources(home).stylesheets
+                           if (target := resolve("index.html", sheet, base_path))})
+        rendered[SW_FILE] = service_worker(build_hash(rendered, copies), precache, config.bahasa).encode()
+    else:
+        rendered[SW_FILE] = kill_switch().encode()
+    return weights

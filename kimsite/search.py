@@ -1,0 +1,84 @@
+"""The search index behind `/cari/`: one small JSON file built with the site.
+
+Why not Pagefind: on the bundled site Pagefind's own loader and WebAssembly cost ~83 KB compressed
+before the first result (pagefind.js 12.8 KB + wasm 70 KB, plus index chunks), while this index is a
+few KB compressed and `cari.js` ~1.3 KB; a site of a few hundred UMKM has no need for chunked
+indexes. The index is deterministic JSON (sorted keys, fixed order) and needs no extra tool.
+
+Each entry is `[url from the site root without the leading slash, title, kind, meta, text]`, where
+`text` is the lower-case, accent-free words the browser matches against (names, aliases,
+categories, products, kelurahan and kecamatan names, summaries). `cari.js` normalises the query the
+same way as `normalize()` here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from kimsite.formats import format_date
+
+INDEX_FILE = "cari/indeks.json"
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, accents dropped, anything but a-z/0-9 a single space (as `cari.js` does)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return _NOT_WORD.sub(" ", plain).strip()
+
+
+def _text(parts: Iterable[str]) -> str:
+    seen: dict[str, None] = {}
+    for part in parts:
+        words = normalize(part)
+        if words:
+            seen.setdefault(words, None)
+    return " ".join(seen)
+
+
+def _plain(html: str, limit: int = 300) -> str:
+    from markupsafe import Markup
+
+    return " ".join(Markup(html).striptags().split())[:limit]
+
+
+def build_index(site: Any) -> list[list[str]]:
+    """Entries for every UMKM, kelurahan (microsite or not) and berita, in the site's own order."""
+    config = site.config
+    names = config.category_names
+    entries: list[list[str]] = []
+    for umkm in site.umkm:
+        kel = site.kelurahan_of(umkm)
+        kel_name = kel.display_name if kel else ""
+        category = names.get(umkm.kategori, umkm.kategori)
+        meta = f"{category} · {kel_name}" if kel_name and not site.single else category
+        text = _text([umkm.title, category, umkm.kategori, kel_name, kel.nama if kel else "",
+                      kel.kecamatan_nama if kel else "", *(p.nama for p in umkm.produk), umkm.alamat,
+                      _plain(umkm.body_html)])
+        entries.append([umkm.url.lstrip("/"), umkm.title, "umkm", meta, text])
+    if not site.single:
+        for kel in site.kelurahan:
+            page = kel.page
+            aliases = list(page.alias) if page else []
+            extra = [page.deskripsi, *page.potensi] if page else []
+            text = _text([kel.display_name, kel.nama, *aliases, kel.kecamatan_nama, "kelurahan", *extra])
+            url = kel.url if page else f"/kecamatan/{kel.kecamatan_slug}/"
+            entries.append([url.lstrip("/"), f"Kelurahan {kel.display_name}", "kelurahan",
+                            f"Kecamatan {kel.kecamatan_nama}", text])
+    for berita in site.berita:
+        kel = site.kelurahan_of(berita)
+        date = format_date(berita.tanggal.date(), config.bahasa, False) if berita.tanggal else ""
+        meta = " · ".join(x for x in (date, kel.display_name if kel and not site.single else "") if x)
+        text = _text([berita.title, berita.ringkasan, *berita.tag, berita.kategori,
+                      kel.display_name if kel else "", _plain(berita.body_html, 200)])
+        entries.append([berita.url.lstrip("/"), berita.title, "berita", meta, text])
+    return entries
+
+
+def index_json(site: Any) -> bytes:
+    return json.dumps(build_index(site), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
