@@ -177,7 +177,8 @@ def build(options: BuildOptions, progress: Progress | None = None,
     rendered = _render_routes(theme, config, model, page_routes, lang)
     rendered.update(feeds)
     rendered["sitemap.xml"] = sitemap(config.url, [r.url for r in page_routes
-                                                   if r.template not in ("404.html", "redirect.html")]).encode()
+                                                   if r.template not in ("404.html", "redirect.html", "poster.html",
+                                                                          "poster_semua.html")]).encode()
     rendered["robots.txt"] = robots(config.url).encode()
     rendered[".nojekyll"] = b""
     phonefirst.finish(model, rendered, copies, report)  # search index, sw.js, page budgets

@@ -99,5 +99,157 @@ def build(site_dir: Path, out_dir: Path | None, base_url: str | None, drafts: bo
                        f"→ {options.output}")
 
 
+def _scaffold_failed(error: Exception) -> None:
+    """Print a refusal from init/new/cms and exit with its code (1 refused, 2 usage)."""
+    click.secho(f"kimsite: {error}", err=True, fg="red")
+    sys.exit(getattr(error, "exit_code", EXIT_USAGE))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--kelurahan", "kelurahan", metavar="KODE",
+              help="Situs satu kelurahan: kode wilayah (35.73.01.1007) atau nama (Purwantoro).")
+@click.option("--kota", metavar="NAMA", help="Portal satu kota dari data wilayah bawaan, mis. \"Kota Malang\".")
+def init(directory: Path, kelurahan: str | None, kota: str | None) -> None:
+    """Buat situs baru di DIRECTORY yang baru atau kosong (create a new site).
+
+    Menulis site.yaml, data/wilayah.csv (daftar wilayah resmi bawaan), halaman Tentang, alur kerja
+    GitHub Pages (.github/workflows/) dan requirements.txt. Folder yang sudah berisi tidak disentuh
+    (kode keluar 1).
+
+    \b
+    Contoh / examples:
+      kimsite init kim-purwantoro --kelurahan 35.73.01.1007
+      kimsite init kim-purwantoro --kelurahan Purwantoro
+      kimsite init portal-malang --kota "Kota Malang"
+    """
+    from kimsite.scaffold import ScaffoldError, init_site
+
+    try:
+        written = init_site(directory, kelurahan=kelurahan, kota=kota)
+    except ScaffoldError as error:
+        _scaffold_failed(error)
+        return
+    for rel in written:
+        click.echo(f"  + {rel}")
+    click.echo(f"Situs dibuat di {directory}. Langkah berikutnya: `kimsite new umkm \"Nama Usaha\" -s {directory}`, "
+               f"lalu `kimsite serve {directory}`. Panduan: docs/panduan-relawan.md")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["umkm", "berita", "agenda", "halaman", "kelurahan"]))
+@click.argument("name")
+@click.option("-s", "--site", "site_dir", default=".", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder situs (site folder). Bawaan: folder ini.")
+@click.option("-k", "--kelurahan", metavar="SLUG",
+              help="Kelurahan tujuan; boleh dilewati bila situs hanya satu kelurahan.")
+@click.option("--kategori", metavar="SLUG", help="Kategori UMKM dari kategori_umkm (bawaan: lainnya).")
+@click.option("--penulis", metavar="NAMA", help="Penulis berita (bawaan: Tim KIM <kelurahan>).")
+@click.option("--mulai", metavar="\"YYYY-MM-DD HH:MM\"", help="Mulai agenda (bawaan: seminggu lagi pukul 08.00).")
+def new(kind: str, name: str, site_dir: Path, kelurahan: str | None, kategori: str | None,
+        penulis: str | None, mulai: str | None) -> None:
+    """Buat satu berkas konten baru dari templat (create one content file).
+
+    KIND: umkm, berita, agenda, halaman atau kelurahan. Nama berkas dibuat dari NAME. Setiap kunci
+    ditulis dengan keterangan dan contoh; berkas yang sudah ada tidak pernah ditimpa (kode keluar 1).
+
+    \b
+    Contoh / examples:
+      kimsite new umkm "Keripik Tempe Bu Sri" --kategori oleh-oleh
+      kimsite new berita "Kerja Bakti RW 05" -k purwantoro
+      kimsite new agenda "Pelatihan Foto Produk" --mulai "2026-12-05 09:00"
+      kimsite new halaman "Sejarah Kelurahan" -k purwantoro
+      kimsite new kelurahan Kauman
+    """
+    from kimsite.scaffold import NewOptions, ScaffoldError, new_content
+
+    if not (site_dir / "site.yaml").is_file():
+        raise click.BadParameter(f"`{site_dir}` bukan folder situs (tidak ada site.yaml)", param_hint="--site")
+    try:
+        written = new_content(NewOptions(kind, name, site_dir, kelurahan, kategori, penulis, mulai))
+    except ScaffoldError as error:
+        _scaffold_failed(error)
+        return
+    except KimsiteError as error:
+        _print_diagnostics(error)
+        sys.exit(EXIT_CONTENT)
+    for rel in written:
+        click.echo(f"  + {rel}")
+    click.echo("Sunting berkas .md di atas, lalu periksa dengan `kimsite check`.")
+
+
+@main.command()
+@click.argument("site_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="text: berkas:baris: pesan; json: daftar {path, line, level, message}; github: anotasi Actions.")
+@click.option("--base-url", metavar="URL", help="Alamat situs yang dipublikasikan (seperti pada build).")
+@click.option("--drafts", is_flag=True, help="Ikutkan berita `draft: true`.")
+@click.option("--strict", is_flag=True, help="Peringatan juga membuat kode keluar 1 (warnings fail).")
+def check(site_dir: Path, fmt: str, base_url: str | None, drafts: bool, strict: bool) -> None:
+    """Periksa situs tanpa menulis apa pun (check the site, write nothing).
+
+    Semua yang diperiksa `build`, ditambah tautan internal dan #jangkar di halaman jadi, dan gambar
+    yang terlalu berat (> 1 MB) atau terlalu besar (> 4000 piksel). Kode keluar 1 bila ada galat.
+
+    \b
+    Contoh / examples:
+      kimsite check
+      kimsite check situs-saya --format json
+      kimsite check --format github      # di GitHub Actions: pesan muncul di baris berkas
+    """
+    from kimsite.check import render, run_check, summary
+
+    if not site_dir.is_dir():
+        raise click.BadParameter(f"folder `{site_dir}` tidak ada (does not exist)", param_hint="SITE_DIR")
+    try:
+        result = run_check(site_dir, base_url=base_url, drafts=drafts)
+    except UsageError as error:
+        click.secho(f"kimsite: {error}", err=True, fg="red")
+        sys.exit(EXIT_USAGE)
+    text = render(result, fmt)
+    if text:
+        click.echo(text)
+    if fmt != "json":
+        click.echo(summary(result), err=True)
+    if result.errors or (strict and result.warnings):
+        sys.exit(EXIT_CONTENT)
+
+
+@main.command()
+@click.argument("site_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--repo", metavar="PEMILIK/NAMA", help="Repositori GitHub situs (bawaan: ditebak dari `url`).")
+@click.option("--branch", default="main", show_default=True, help="Cabang yang disunting CMS.")
+@click.option("--force", is_flag=True, help="Timpa static/admin/ yang sudah ada (overwrite).")
+def cms(site_dir: Path, repo: str | None, branch: str, force: bool) -> None:
+    """Pasang Sveltia CMS di static/admin/ agar relawan menyunting lewat formulir (set up the CMS).
+
+    Menulis static/admin/config.yml (dibuat dari model konten: satu koleksi per jenis per kelurahan)
+    dan static/admin/index.html. Halaman /admin/ memuat skrip CMS dari CDN — satu-satunya permintaan
+    ke pihak ketiga, hanya di /admin/. Jalankan ulang setelah menambah kelurahan.
+
+    \b
+    Contoh / examples:
+      kimsite cms
+      kimsite cms situs-saya --repo kim-malang/kim-purwantoro
+      kimsite cms --force                # tulis ulang setelah menambah kelurahan
+    """
+    from kimsite.cms import write_cms
+    from kimsite.scaffold import ScaffoldError
+
+    if not (site_dir / "site.yaml").is_file():
+        raise click.BadParameter(f"`{site_dir}` bukan folder situs (tidak ada site.yaml)", param_hint="SITE_DIR")
+    try:
+        written = write_cms(site_dir, repo=repo, branch=branch, force=force)
+    except ScaffoldError as error:
+        _scaffold_failed(error)
+        return
+    except KimsiteError as error:
+        _print_diagnostics(error)
+        sys.exit(EXIT_CONTENT)
+    for rel in written:
+        click.echo(f"  + {rel}")
+    click.echo("CMS siap di /admin/ setelah situs terbit. Penyiapan login: docs/panduan-relawan.md")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -349,8 +349,10 @@ def routes(model: SiteModel) -> list[Route]:
         out += _kelurahan_category_routes(model, kel)
         out += _paginate(f"{kel.url}berita/", kel.berita, "berita_daftar.html", {"kel": kel}, gen)
         out.append(Route(f"{kel.url}agenda/", "agenda_daftar.html", {"items": kel.agenda, "kel": kel}, gen))
+        out.append(Route(f"{kel.url}umkm/poster/", "poster_semua.html", {"kel": kel}, gen))
         for u in kel.umkm:
             out.append(Route(u.url, "umkm.html", {"page": u, "kel": kel}, u.source.path))
+            out.append(Route(f"{u.url}poster/", "poster.html", {"page": u, "kel": kel}, u.source.path))
         for b in kel.berita:
             out.append(Route(b.url, "berita.html", {"page": b, "kel": kel}, b.source.path))
         for a in kel.agenda:

@@ -29,6 +29,7 @@ from kimsite.formats import (
     format_thousands,
     format_time,
 )
+from kimsite.poster import qr_svg
 from kimsite.urls import absolute_url, relative_url
 from kimsite.yamlread import YamlMap, YamlProblem, load
 
@@ -189,6 +190,7 @@ def make_environment(theme: Theme, config: SiteConfig) -> jinja2.Environment:
         "gmaps": lambda loc: f"https://www.google.com/maps/search/?api=1&query={loc.lat},{loc.lon}",
         "jsonld": jsonld,
         "iso": lambda v: v.isoformat(),
+        "qr": qr_svg,  # printable posters: an inline SVG QR code made at build time
     })
     return env
 
