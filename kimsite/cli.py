@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -15,6 +16,18 @@ from kimsite.errors import KimsiteError, UsageError, format_diagnostic
 
 EXIT_CONTENT = 1
 EXIT_USAGE = 2
+
+
+def check_base_url(value: str | None) -> str | None:
+    """`--base-url` is how kimsite is called, not content: a wrong one is a usage error (exit 2)."""
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment \
+            or any(c in value for c in " <>\"'`\\"):
+        raise click.BadParameter(f"`{value}` harus alamat https lengkap, mis. https://nama.github.io/repo/ "
+                                 "(must be a full https URL)", param_hint="--base-url")
+    return value.strip()
 
 
 def _print_diagnostics(error: KimsiteError) -> None:
@@ -46,7 +59,7 @@ def main() -> None:
 @click.argument("site_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path),
               help="Folder keluaran (output folder). Bawaan: SITE_DIR/build.")
-@click.option("--base-url", metavar="URL",
+@click.option("--base-url", metavar="URL", callback=lambda _ctx, _param, value: check_base_url(value),
               help="Alamat situs yang dipublikasikan, menggantikan `url` di site.yaml "
                    "(e.g. from actions/configure-pages).")
 @click.option("--drafts", is_flag=True, help="Ikutkan berita `draft: true` (include drafts).")

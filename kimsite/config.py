@@ -207,8 +207,7 @@ def _whatsapp(f: Fields, key: str, required: bool = False) -> str | None:
         if required:
             f.text(key, required=True)
         return None
-    value = f.data[key]
-    if isinstance(value, int) and not isinstance(value, bool):
+    if unquoted_number(f, key):
         f.error(key, "whatsapp.unquoted", raw=f._raw(key))
         return None
     text = f.text(key)
@@ -221,6 +220,16 @@ def _whatsapp(f: Fields, key: str, required: bool = False) -> str | None:
 
 
 read_whatsapp = _whatsapp
+
+
+def unquoted_number(f: Fields, key: str) -> bool:
+    """A phone number written without quotes: YAML reads `81234567891` (and, in YAML 1.2 as GitHub's
+    preview and other tools do, `081234567891`) as a number, losing the leading zero."""
+    value = f.data.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return True
+    raw = f.data.raw.get(key)
+    return isinstance(value, str) and raw is not None and not raw[1] and raw[0].strip().lstrip("+").isdigit()
 
 
 def _single(key: str, value: str) -> YamlMap:

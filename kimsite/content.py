@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kimsite.config import SOSMED_KEYS, SiteConfig, read_sosmed, read_whatsapp
+from kimsite.config import SOSMED_KEYS, SiteConfig, read_sosmed, read_whatsapp, unquoted_number
 from kimsite.errors import Report
 from kimsite.fields import Fields
 from kimsite.formats import WIB, is_slug, slugify
@@ -647,8 +647,7 @@ def _finish_nested(parent: Fields, key: str) -> None:
 
 
 def _telepon(f: Fields, key: str) -> str:
-    value = f.data.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if unquoted_number(f, key):
         f.error(key, "telepon.unquoted", raw=f._raw(key))
         return ""
     text = f.text(key, max_len=40) or ""
