@@ -112,6 +112,36 @@ def build(site_dir: Path, out_dir: Path | None, base_url: str | None, drafts: bo
                        f"→ {options.output}")
 
 
+@main.command()
+@click.argument("site_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Alamat yang dilayani (address to listen on); 0.0.0.0 = semua jaringan.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port; 0 memilih port bebas (0 picks a free port).")
+@click.option("--open", "open_browser", is_flag=True, help="Buka peramban (open the browser).")
+@click.option("--drafts", is_flag=True, help="Ikutkan berita `draft: true` (include drafts).")
+@click.option("--lan", is_flag=True,
+              help="Layani di jaringan lokal untuk ponsel, tampilkan alamat dan kode QR (same as --host 0.0.0.0).")
+def serve(site_dir: Path, host: str, port: int, open_browser: bool, drafts: bool, lan: bool) -> None:
+    """Pratinjau langsung: bangun, layani, dan bangun ulang saat berkas disimpan (live preview).
+
+    Peramban dimuat ulang sendiri saat halamannya berubah; bila ada galat, setiap halaman
+    menampilkan pesannya (`berkas:baris: pesan`) dan pratinjau tetap menampilkan hasil terakhir
+    yang berhasil. Hasil build pratinjau disimpan di folder sementara, bukan di build/.
+
+    \b
+    Contoh / examples:
+      kimsite serve
+      kimsite serve contoh-situs --port 0 --open
+      kimsite serve --lan            pratinjau di ponsel: pindai kode QR di terminal
+    """
+    from kimsite.server import serve_command
+
+    if not site_dir.is_dir():
+        raise click.BadParameter(f"folder `{site_dir}` tidak ada (does not exist)", param_hint="SITE_DIR")
+    sys.exit(serve_command(site_dir, host, port, open_browser, drafts, lan, lambda msg: click.echo(msg, err=True)))
+
+
 def _scaffold_failed(error: Exception) -> None:
     """Print a refusal from init/new/cms and exit with its code (1 refused, 2 usage)."""
     click.secho(f"kimsite: {error}", err=True, fg="red")

@@ -236,6 +236,13 @@ M: dict[str, tuple[str, str]] = {
                           "cannot serve on {host}:{port} ({detail}); check the --host and --port values"),
     "serve.internal": ("galat internal kimsite: {detail}; detailnya ada di terminal — laporkan bila terulang. Pratinjau tetap berjalan",
                        "kimsite internal error: {detail}; details are in the terminal — please report it if it happens again. The preview keeps running"),
+    # -- kimsite serve ------------------------------------------------------------------------------
+    "serve.port_taken": ("port {port} di {host} sudah dipakai program lain; hentikan program itu atau pilih port lain, mis. `kimsite serve --port 8001` (`--port 0` memilih port bebas)",
+                         "port {port} on {host} is already in use; stop that program or choose another port, e.g. `kimsite serve --port 8001` (`--port 0` picks a free one)"),
+    "serve.bind_failed": ("tidak bisa melayani di {host}:{port} ({detail}); periksa alamat --host dan --port",
+                          "cannot serve on {host}:{port} ({detail}); check the --host and --port values"),
+    "serve.internal": ("galat internal kimsite: {detail}; detailnya ada di terminal — laporkan bila terulang. Pratinjau tetap berjalan",
+                       "kimsite internal error: {detail}; details are in the terminal — please report it if it happens again. The preview keeps running"),
     # -- init / new / cms (scaffold.py, cms.py) ---------------------------------------------------------
     "init.need_region": ("pilih salah satu: --kelurahan KODE (situs satu kelurahan) atau --kota \"Kota Malang\" (portal satu kota)",
                          "choose one: --kelurahan CODE (one kelurahan's site) or --kota \"Kota Malang\" (a city portal)"),
