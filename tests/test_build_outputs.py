@@ -117,10 +117,12 @@ def test_a_build_that_fails_while_writing_leaves_the_previous_output(tmp_path, m
     (site / "content/halaman").mkdir(parents=True)
     (site / "content/halaman/tentang.md").write_text("---\njudul: Tentang\n---\nHalaman baru.\n", encoding="utf-8")
 
-    def disk_full(self, relative, source):
+    def disk_full(self, *args):
+        assert self.tmp is not None and any(self.tmp.rglob("*.html"))  # the new site is half-way out
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(output.OutputWriter, "copy_file", disk_full)
+    monkeypatch.setattr(output.OutputWriter, "commit", disk_full)
+    monkeypatch.setattr(output.OutputWriter, "commit_changes", disk_full, raising=False)
     result = build_site(site)
     assert result.exit_code == 1
     assert "No space left on device" in result.output

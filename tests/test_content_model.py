@@ -434,7 +434,7 @@ def test_a_umkm_with_every_field(tmp_path):
     html = page(site, "kelurahan/purwantoro/umkm/x/")
     text = html.get_text(" ", strip=True)
     assert html.h1.get_text(strip=True) == "Kopi Pak Darto"
-    wa = html.select_one("a.button-wa")["href"]
+    wa = html.select_one('a[href^="https://wa.me/62"]')["href"]
     assert wa.startswith("https://wa.me/6281234567891?text=")
     message = urllib.parse.unquote(wa.split("text=", 1)[1])
     assert "Kopi Pak Darto" in message and "https://contoh.github.io/uji/kelurahan/purwantoro/umkm/x/" in message
@@ -461,7 +461,7 @@ def test_whatsapp_numbers_are_normalised(tmp_path, written):
     site = make_site(tmp_path, f"-- {UMKM} --\n" + md(UMKM_OK.replace("081234567891", written)))
     result = build_site(site)
     assert result.exit_code == 0, result.output
-    assert page(site, "kelurahan/purwantoro/umkm/x/").select_one("a.button-wa")["href"].startswith(
+    assert page(site, "kelurahan/purwantoro/umkm/x/").select_one('a[href^="https://wa.me/62"]')["href"].startswith(
         "https://wa.me/6281234567891?")
 
 
@@ -476,7 +476,7 @@ def test_a_umkm_with_only_a_phone_number(tmp_path):
     site = make_site(tmp_path, f"-- {UMKM} --\n" + md(front))
     assert build_site(site, "--strict").exit_code == 0
     html = page(site, "kelurahan/purwantoro/umkm/x/")
-    assert html.select_one("a.button-wa") is None
+    assert html.select_one('a[href^="https://wa.me/62"]') is None  # no order button without a WhatsApp number
     assert html.select_one('a[href="tel:0341551234"]') is not None
 
 
@@ -708,4 +708,4 @@ def test_english_site_gives_english_messages_and_words(tmp_path):
     assert only(warned, UMKM + ":2:").startswith(f"{UMKM}:2: warning: UMKM without `foto`")
     html = page(tmp_path / "2" / "site", "kelurahan/purwantoro/umkm/x/")
     assert html.html["lang"] == "en"
-    assert html.select_one("a.button-wa").get_text(strip=True) == "Order via WhatsApp"
+    assert html.select_one('a[href^="https://wa.me/62"]').get_text(strip=True) == "Order via WhatsApp"

@@ -81,7 +81,7 @@ def test_canonical_and_og_urls_are_absolute_under_the_base_url(bundled):
         elif soup.find("meta", attrs={"http-equiv": "refresh"}) is None:
             expected = BASE_URL + (rel[: -len("index.html")])
             assert canonical["href"] == expected, rel
-        for meta in soup.find_all("meta", property=re.compile(r"^og:(url|image)")):
+        for meta in soup.find_all("meta", property=re.compile(r"^og:(url|image|image:secure_url)$")):
             assert meta["content"].startswith(BASE_URL), f"{rel}: {meta}"
 
 
