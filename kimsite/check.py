@@ -150,6 +150,8 @@ def check_image_sizes(site_dir: Path, result: BuildResult, report: Report) -> No
             site_rel = source.resolve().relative_to(site_dir.resolve()).as_posix()
         except ValueError:
             continue  # the theme's own images
+        if not site_rel.startswith(("content/", "static/")):
+            continue  # made by kimsite (resized copies in its cache), not by the volunteers
         if site_rel in named:
             continue
         named.add(site_rel)
