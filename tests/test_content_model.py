@@ -164,6 +164,10 @@ UMKM_ERRORS = [
     ("nib-unquoted", UMKM_OK + "legalitas:\n  nib: 1234567890123\n", ":11:", ["tanpa tanda kutip"]),
     ("pirt-pattern", UMKM_OK + 'legalitas:\n  pirt: "2063573-27"\n', ":11:", ["P-IRT", "13 angka", "`2063573-27`"]),
     ("halal-pattern", UMKM_OK + 'legalitas:\n  halal: "LPPOM-00150012"\n', ":11:", ["`ID` lalu 10–20 angka"]),
+    ("produk-foto-alt", UMKM_OK + "produk:\n  - nama: Kopi\n    foto:\n      src: keripik.png\n", ":13:",
+     ["kunci wajib `produk[1].foto.alt`"]),
+    ("marketplace-vbscript", UMKM_OK + 'marketplace:\n  shopee: "vbscript:msgbox(1)"\n', ":11:", ["diawali `https://`"]),
+    ("lokasi-not-number", UMKM_OK + "lokasi:\n  lat: selatan\n  lon: 112.6\n", ":11:", ["`lokasi.lat` harus angka"]),
     ("pembayaran-choice", UMKM_OK + "pembayaran: [tunai, gopay]\n", ":10:",
      ["`gopay`", "tunai, qris, transfer, ewallet"]),
     ("pembayaran-duplicate", UMKM_OK + "pembayaran:\n  - qris\n  - qris\n", ":12:", ["ditulis dua kali"]),
@@ -197,6 +201,7 @@ BERITA_ERRORS = [
      ["`kauman/keripik-tempe` tidak ditemukan"]),
     ("sumber-host", BERITA_OK + "sumber_asli: https://contoh.example/p/1\n", ":5:", ["instagram.com"]),
     ("sumber-javascript", BERITA_OK + 'sumber_asli: "javascript:alert(1)"\n', ":5:", ["diawali `https://`"]),
+    ("tag-not-list", BERITA_OK + "tag: bazar\n", ":5:", ["`tag` harus daftar"]),
     ("draft-bool", BERITA_OK + "draft: mungkin\n", ":5:", ["`draft` harus `true` atau `false`"]),
     ("galeri-alt", BERITA_OK + "galeri:\n  - src: ../umkm/keripik.png\n", ":6:", ["kunci wajib `galeri[1].alt`"]),
 ]
@@ -235,6 +240,9 @@ AGENDA_ERRORS = [
     ("biaya-negative", AGENDA_OK + "biaya: -1\n", ":7:", ["tidak boleh kurang dari 0"]),
     ("kontak-whatsapp", AGENDA_OK + 'kontak:\n  whatsapp: "0341-551234"\n', ":8:", ["bukan nomor HP"]),
     ("status", AGENDA_OK + "status: diundur\n", ":7:", ["terjadwal, ditunda, batal, selesai"]),
+    ("lokasi-lat", AGENDA_OK.replace("  nama: Balai RW 05\n", "  nama: Balai RW 05\n  lat: 95\n  lon: 112.6\n"), ":6:",
+     ["`lokasi.lat` harus antara -90 dan 90"]),
+    ("kontak-unknown", AGENDA_OK + 'kontak:\n  telepon: "0341 551234"\n', ":8:", ["`kontak.telepon` tidak dikenal"]),
 ]
 
 
@@ -277,6 +285,15 @@ INDEX_ERRORS = [
     ("kantor-telepon-octal", INDEX_OK + "kantor:\n  telepon: 0341551234\n", ":8:", ["tanpa tanda kutip"]),
     ("kantor-email", INDEX_OK + "kantor:\n  email: kantor-at-malang\n", ":8:", ["bukan alamat email"]),
     ("foto-sampul-alt", INDEX_OK + "foto_sampul:\n  src: umkm/keripik.png\n", ":8:", ["`foto_sampul.alt`"]),
+    ("alias-not-list", INDEX_OK + "alias: Purwo\n", ":7:", ["`alias` harus daftar"]),
+    ("potensi-item", INDEX_OK + "potensi:\n  - Batik\n  - {nama: Keripik}\n", ":9:", ["`potensi[2]` harus teks"]),
+    ("kim-sk-tanggal", INDEX_OK + "  sk:\n    nomor: \"12/2024\"\n    tanggal: kemarin\n", ":9:",
+     ["`kim.sk.tanggal` harus tanggal"]),
+    ("kim-pengurus-jabatan", INDEX_OK + "  pengurus:\n    - nama: Pak Budi\n", ":8:",
+     ["kunci wajib `kim.pengurus[1].jabatan`"]),
+    ("kim-kontak-whatsapp", INDEX_OK + "  kontak:\n    whatsapp: \"0341 551234\"\n", ":8:", ["bukan nomor HP"]),
+    ("kim-sosmed-handle", INDEX_OK + "  sosmed:\n    instagram: \"kim purwantoro\"\n", ":8:", ["bukan nama akun"]),
+    ("kantor-lokasi", INDEX_OK + "kantor:\n  lokasi: {lat: -7.9, lon: 200}\n", ":8:", ["`kantor.lokasi.lon`"]),
 ]
 
 
@@ -313,6 +330,7 @@ SITE_ERRORS = [
     ("pengelola-jenis", SITE_OK.replace("jenis: kim", "jenis: pemda"), "site.yaml:8:", ["diskominfo, kim"]),
     ("kontak-whatsapp", SITE_OK + "kontak:\n  whatsapp: 81234567891\n", "site.yaml:10:", ["tanpa tanda kutip"]),
     ("kontak-unknown", SITE_OK + "kontak:\n  emial: a@b.id\n", "site.yaml:10:", ["maksud Anda `email`"]),
+    ("kontak-email", SITE_OK + "kontak:\n  email: kim-at-malang\n", "site.yaml:10:", ["bukan alamat email"]),
     ("sosmed-unknown", SITE_OK + "sosmed:\n  twitter: kim\n", "site.yaml:10:", ["`sosmed.twitter` tidak dikenal"]),
     ("unknown-key", SITE_OK + "deskripsi_panjang: x\n", "site.yaml:9:", ["`deskripsi_panjang` tidak dikenal"]),
     ("kategori-slug", SITE_OK + "kategori_umkm:\n  - slug: Oleh Oleh\n    nama: Oleh-oleh\n", "site.yaml:10:",
@@ -709,3 +727,43 @@ def test_english_site_gives_english_messages_and_words(tmp_path):
     html = page(tmp_path / "2" / "site", "kelurahan/purwantoro/umkm/x/")
     assert html.html["lang"] == "en"
     assert html.select_one('a[href^="https://wa.me/62"]').get_text(strip=True) == "Order via WhatsApp"
+    assert "Checked on" in html.get_text() and "1 October 2026" in html.get_text()
+
+
+def test_kecamatan_pages(tmp_path):
+    good = build(tmp_path, {"content/kecamatan/blimbing.md": md("judul: Kecamatan Blimbing\ndeskripsi: Di utara kota.",
+                                                                 "Sejarah Blimbing.\n")}, "--strict")
+    assert good.exit_code == 0, good.output
+    html = page(tmp_path / "site", "kecamatan/blimbing/")
+    assert html.h1.get_text() == "Kecamatan Blimbing" and "Sejarah Blimbing." in html.get_text()
+    bad = build(tmp_path / "2", {"content/kecamatan/lowokwaru.md": md("judul: Lowokwaru", "x\n")})
+    assert bad.exit_code == 1
+    assert "content/kecamatan/lowokwaru.md: `lowokwaru` bukan kecamatan di daftar wilayah" in bad.output
+
+
+def test_umkm_terkait_may_name_a_umkm_of_another_kelurahan(tmp_path):
+    result = build(tmp_path, {
+        "content/kelurahan/kauman/_index.md": md(INDEX_OK.replace("35.73.01.1007", "35.73.02.1001"), "Profil.\n"),
+        "content/kelurahan/kauman/umkm/kopi.md": md(UMKM_OK.replace("keripik.png", "/logo.png")),
+        "static/logo.png": "<png>\n",
+        BERITA: md(BERITA_OK + "umkm_terkait: [kauman/kopi, keripik-tempe]\n"),
+    }, "--strict")
+    assert result.exit_code == 0, result.output
+    html = page(tmp_path / "site", "kelurahan/purwantoro/berita/bazar/")
+    links = [a["href"] for a in html.select_one("#terkait").find_next("ul").find_all("a")]
+    assert links == ["../../../kauman/umkm/kopi/", "../../umkm/keripik-tempe/"]
+
+
+def test_a_file_that_is_not_utf8_is_an_error_at_its_line(tmp_path):
+    site = make_site(tmp_path)
+    (site / "content/halaman").mkdir(parents=True)
+    (site / HALAMAN).write_bytes(b"---\njudul: Tentang\n---\nIsi \xff\xfe rusak.\n")
+    result = build_site(site)
+    expect_error(result, f"{HALAMAN}:4:", "UTF-8")
+
+
+def test_ignored_folders(tmp_path):
+    junk = "tidak: [valid\n"
+    result = build(tmp_path, {"content/kelurahan/_arsip/_index.md": junk, f"{KEL}/.git/x.md": junk,
+                              f"{KEL}/umkm/_lama/index.md": junk}, "--strict")
+    assert result.exit_code == 0, result.output
