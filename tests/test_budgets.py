@@ -1,0 +1,209 @@
+"""Phone budgets enforced by the build: no resources from other hosts, no render-blocking script,
+each page's HTML+CSS+JS within 50 KB gzip (a warning names the page), and the offline switch."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from sitetools import build_site, make_site, page, tree_bytes
+
+from kimsite.budgets import PAGE_BUDGET, is_external, page_resources, page_weight, resolve
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bundled_out(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("budget") / "out"
+    result = build_site(REPO, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "peringatan" not in result.output.split("\n")[-2] or " 0 peringatan" in result.output
+    return out
+
+
+def reader(out: Path):  # type: ignore[no-untyped-def]
+    def read(rel: str) -> bytes | None:
+        path = out / rel
+        return path.read_bytes() if path.is_file() else None
+    return read
+
+
+def test_no_page_loads_anything_from_another_host(bundled_out):
+    checked = 0
+    for file in sorted(bundled_out.rglob("*.html")):
+        soup = BeautifulSoup(file.read_bytes(), "html.parser")
+        # Independent of the build's own parser: every src/srcset/poster/data and every <link href>.
+        urls = [tag[attr] for attr in ("src", "poster", "data") for tag in soup.find_all(attrs={attr: True})]
+        urls += [part.split()[0] for tag in soup.find_all(attrs={"srcset": True})
+                 for part in tag["srcset"].split(",") if part.strip()]
+        urls += [tag["href"] for tag in soup.find_all("link", href=True)
+                 if not set(tag.get("rel", [])) & {"canonical", "alternate"}]
+        for url in urls:
+            assert not is_external(url, "kim-malang.github.io"), (file, url)
+            assert not url.startswith(("http:", "https:", "//")), (file, url)
+        for link in soup.find_all("link", href=True):
+            if "stylesheet" in link.get("rel", []):
+                assert resolve(file.relative_to(bundled_out).as_posix(), link["href"]), link
+        checked += 1
+    assert checked > 100
+
+
+def test_every_page_is_within_budget_and_scripts_never_block(bundled_out):
+    read = reader(bundled_out)
+    weights = []
+    for file in sorted(bundled_out.rglob("*.html")):
+        rel = file.relative_to(bundled_out).as_posix()
+        html = file.read_bytes()
+        weight = page_weight(rel, html, read, base_path="/kimsite/")
+        if b'http-equiv="refresh"' not in html:
+            assert weight.css > 0, rel  # the stylesheet was found and counted
+        assert weight.total <= PAGE_BUDGET, (rel, weight)
+        weights.append(weight.total)
+        found = page_resources(html.decode())
+        assert found.blocking_scripts == [], rel
+        for script in BeautifulSoup(html, "html.parser").find_all("script"):
+            assert script.get("type") == "application/ld+json" or script.has_attr("defer"), (rel, script)
+    assert max(weights) > 3000  # sizes are real, not zero
+
+
+def test_no_web_fonts_in_the_default_theme(bundled_out):
+    for css in bundled_out.rglob("*.css"):
+        assert b"@font-face" not in css.read_bytes()
+    assert not list(bundled_out.rglob("*.woff*")) and not list(bundled_out.rglob("*.ttf"))
+
+
+THEME_WITH_CDN = """
+-- site.yaml --
+nama: Situs Uji
+url: https://contoh.github.io/uji/
+deskripsi: Situs kecil untuk pengujian kimsite.
+tema: cdn
+pengelola:
+  nama: KIM Uji
+  jenis: kim
+{extra}
+-- themes/cdn/tema.yaml --
+induk: default
+-- themes/cdn/templates/halaman.html --
+{{% extends "base.html" %}}
+{{% block head %}}<script src="https://cdn.example.com/lib.js"></script>
+<link rel="stylesheet" href="//fonts.example.net/a.css">{{% endblock %}}
+{{% block content %}}<h1>{{{{ page.title }}}}</h1>{{% endblock %}}
+-- content/halaman/tentang.md --
+---
+judul: Tentang
+---
+Halaman tentang situs uji.
+"""
+
+
+def test_a_resource_from_another_host_fails_the_build_and_names_the_page(tmp_path):
+    site = make_site(tmp_path, THEME_WITH_CDN.format(extra=""))
+    result = build_site(site)
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.lines() if line.startswith("/tentang/")]
+    assert any("`https://cdn.example.com/lib.js`" in line and "sumber_luar: true" in line for line in lines), lines
+    assert any("`//fonts.example.net/a.css`" in line for line in lines), lines
+    assert not (site / "build").exists()  # nothing written
+
+
+def test_the_owner_can_allow_other_hosts_but_blocking_scripts_still_warn(tmp_path):
+    site = make_site(tmp_path, THEME_WITH_CDN.format(extra="sumber_luar: true"))
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("/tentang/: peringatan:") and "`https://cdn.example.com/lib.js`" in line
+               and "defer" in line for line in result.lines()), result.output
+    assert build_site(site, "--strict").exit_code == 1
+
+
+def test_sumber_luar_must_be_true_or_false(tmp_path):
+    site = make_site(tmp_path, THEME_WITH_CDN.format(extra="sumber_luar: kadang"))
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert any(line.startswith("site.yaml:8:") and "sumber_luar" in line for line in result.lines()), result.output
+
+
+def _incompressible_words(count: int) -> str:
+    return " ".join(hashlib.sha256(str(i).encode()).hexdigest()[:10] for i in range(count))
+
+
+def test_a_page_over_budget_gets_a_warning_naming_it(tmp_path):
+    body = _incompressible_words(12_000)  # ~130 KB of text that gzip cannot shrink much
+    site = make_site(tmp_path, f"""
+-- content/halaman/panjang.md --
+---
+judul: Panjang
+---
+{body}
+""")
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.lines() if "peringatan" in line and "50 KB" in line]
+    assert len(warnings) == 1, result.output
+    assert warnings[0].startswith("/panjang/: peringatan: halaman berbobot ")
+    kb = float(re.search(r"berbobot ([\d.]+) KB", warnings[0]).group(1))
+    assert kb > 50
+    assert build_site(site, "--strict").exit_code == 1
+
+
+def test_offline_worker_is_registered_deferred_and_versioned_by_the_build(tmp_path):
+    site = make_site(tmp_path)
+    assert build_site(site).exit_code == 0
+    home = page(site, "/")
+    register = home.find("script", attrs={"data-sw": True})
+    assert register is not None and register.has_attr("defer")
+    assert register["data-sw"] == "sw.js" and register["src"] == "js/kimsite.js"
+    sw = (site / "build" / "sw.js").read_text()
+    assert 'addEventListener("fetch"' in sw and '["css/kimsite.css"]' in sw
+    version = re.search(r'var CACHE = PREFIX \+ "([0-9a-f]{12})"', sw).group(1)
+    # Deeper pages point at the same root worker.
+    deep = page(site, "kelurahan/purwantoro/umkm/keripik-tempe/")
+    assert deep.find("script", attrs={"data-sw": True})["data-sw"] == "../../../../sw.js"
+    # Same input, same bytes; changed content, new cache version.
+    first = tree_bytes(site / "build")
+    assert build_site(site).exit_code == 0
+    assert tree_bytes(site / "build") == first
+    md = site / "content/kelurahan/purwantoro/umkm/keripik-tempe.md"
+    md.write_text(md.read_text().replace("renyah", "gurih"))
+    assert build_site(site).exit_code == 0
+    new_version = re.search(r'var CACHE = PREFIX \+ "([0-9a-f]{12})"', (site / "build" / "sw.js").read_text())
+    assert new_version.group(1) != version
+
+
+def test_offline_false_removes_the_worker(tmp_path):
+    site = make_site(tmp_path)
+    yaml = site / "site.yaml"
+    yaml.write_text(yaml.read_text() + "offline: false\n")
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    for file in (site / "build").rglob("*.html"):
+        soup = BeautifulSoup(file.read_bytes(), "html.parser")
+        assert soup.find("script", attrs={"data-sw": True}) is None, file
+        assert not soup.find("script", src=re.compile("kimsite.js")), file
+    sw = (site / "build" / "sw.js").read_text()  # a kill switch for workers of earlier builds
+    assert "unregister()" in sw and 'addEventListener("fetch"' not in sw
+
+
+def test_offline_must_be_true_or_false(tmp_path):
+    site = make_site(tmp_path)
+    yaml = site / "site.yaml"
+    lines = yaml.read_text().splitlines()
+    yaml.write_text("\n".join(lines) + "\noffline: mati\n")
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert any(line.startswith(f"site.yaml:{len(lines) + 1}:") and "offline" in line
+               for line in result.lines()), result.output
+
+
+def test_a_site_file_named_sw_js_is_a_duplicate(tmp_path):
+    site = make_site(tmp_path, """
+-- static/sw.js --
+console.log("mine");
+""")
+    result = build_site(site)
+    assert result.exit_code == 1
+    assert any("static/sw.js" in line for line in result.lines()), result.output
