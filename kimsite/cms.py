@@ -63,6 +63,7 @@ ADMIN_DIR = "static/admin"
 _WA_PATTERN = [r"^\+?[0-9][0-9 ()-]{7,18}$", "Nomor HP, mis. 0812-3456-7890"]
 _TIME_PATTERN = [r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "Jam HH:MM, mis. 08:30"]
 _HTTPS_PATTERN = [r"^https://", "Alamat lengkap yang diawali https://"]
+_HANDLE_PATTERN = [r"^(@?[A-Za-z0-9._-]+|https://.+)$", "Nama akun (@akun) atau alamat https lengkap"]
 _DATE = {"widget": "datetime", "time_format": False, "date_format": "YYYY-MM-DD", "format": "YYYY-MM-DD"}
 _DATETIME = {"widget": "datetime", "format": "YYYY-MM-DD HH:mm"}
 
@@ -101,7 +102,7 @@ def _location(name: str = "lokasi", label: str = "Titik peta") -> dict[str, Any]
 
 def _sosmed(keys: tuple[str, ...]) -> dict[str, Any]:
     return _f("sosmed", "Media sosial", widget="object",
-              fields=[_f(k, k.capitalize(), hint="Nama akun (@akun) atau alamat https") for k in keys])
+              fields=[_f(k, k.capitalize(), pattern=_HANDLE_PATTERN) for k in keys])
 
 
 def _select(name: str, label: str, options: tuple[str, ...] | list[Any], required: bool = False,
