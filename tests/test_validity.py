@@ -85,6 +85,23 @@ def test_canonical_and_og_urls_are_absolute_under_the_base_url(bundled):
             assert meta["content"].startswith(BASE_URL), f"{rel}: {meta}"
 
 
+def test_every_page_has_lang_title_and_description_and_every_indexable_page_is_in_the_sitemap(bundled):
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = {e.text for e in ElementTree.parse(bundled / "sitemap.xml").getroot().findall("s:url/s:loc", ns)}
+    indexable = set()
+    for path in html_pages(bundled):
+        rel = path.relative_to(bundled).as_posix()
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        assert soup.html.get("lang") == "id", rel
+        assert soup.title and soup.title.get_text(strip=True), rel
+        description = soup.find("meta", attrs={"name": "description"})
+        assert description is not None and description["content"].strip(), rel
+        robots = soup.find("meta", attrs={"name": "robots"})
+        if robots is None or "noindex" not in robots["content"]:
+            indexable.add(BASE_URL + rel.removesuffix("index.html"))
+    assert indexable == locs
+
+
 def test_sitemap_feeds_and_robots_use_the_base_url(bundled):
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "a": "http://www.w3.org/2005/Atom"}
     locs = [e.text for e in ElementTree.parse(bundled / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
@@ -164,3 +181,17 @@ def test_tricky_markdown_still_gives_valid_html(tmp_path):
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), levels
     result = run_vnu(out)
     assert result.returncode == 0, (result.stdout + result.stderr)[:5000]
+
+
+@pytest.mark.parametrize("extra", ["", "-- content/kelurahan/kauman/_index.md --\n---\nkode: \"35.73.02.1001\"\n"
+                                       "deskripsi: Kelurahan kedua.\nkim:\n  ada: false\n---\nProfil.\n"],
+                         ids=["single-microsite", "portal"])
+def test_small_sites_have_no_broken_link_under_a_sub_path(tmp_path, extra):
+    site = make_site(tmp_path, extra)
+    out = tmp_path / "out"
+    result = build_site(site, "-o", str(out), "--base-url", BASE_URL)
+    assert result.exit_code == 0, result.output
+    files = read_tree(out)
+    assert check_links(files, "/repo/", site_url=BASE_URL) == []
+    single = "kauman" not in extra
+    assert (b'http-equiv="refresh"' in files["kelurahan/purwantoro/index.html"]) == single
