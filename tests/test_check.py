@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 
 from click.testing import CliRunner
 from PIL import Image
@@ -207,3 +208,16 @@ Keripik tempe renyah buatan rumah, digoreng setiap pagi dengan minyak baru.
     result = run("check", str(site), "--format", "github")
     assert result.exit_code == 0
     assert f"::warning file={UMKM}/keripik-tempe.md,line=2,title=kimsite check::UMKM tanpa" in result.output
+
+
+def test_the_volunteer_guide_explains_the_messages():
+    from pathlib import Path
+
+    from kimsite.messages import M
+
+    guide = (Path(__file__).resolve().parent.parent / "docs/panduan-relawan.md").read_text(encoding="utf-8")
+    appendix = guide[guide.index("### Daftar lengkap pesan"):]
+    listed = set(re.findall(r"^\| `([a-z_]+\.[a-z_0-9]+)` \|", appendix, flags=re.M))
+    assert listed and listed <= set(M), f"the guide lists unknown message keys: {sorted(listed - set(M))}"
+    mine = {k for k in M if k.split(".")[0] in ("check", "umkm", "new", "init", "cms", "legalitas", "whatsapp")}
+    assert mine <= listed, f"regenerate docs/panduan-relawan.md §9: missing {sorted(mine - listed)}"

@@ -204,3 +204,11 @@ def test_printing_gives_a6_or_a4_pages_without_navigation(built, chromium_browse
         tab.goto(f"{base}/kelurahan/purwantoro/umkm/poster/")
         assert _pdf_pages(tab.pdf(prefer_css_page_size=True)) == [(298, 420)] * 2  # one poster per page
         tab.close()
+
+
+def test_umkm_page_and_kelurahan_list_link_to_the_posters(built):
+    umkm = page(built, "kelurahan/purwantoro/umkm/keripik-tempe/")
+    assert umkm.select_one(".poster-link a")["href"] == "poster/"
+    listing = page(built, "kelurahan/purwantoro/umkm/")
+    assert listing.select_one(".poster-link a")["href"] == "poster/"
+    assert page(built, "umkm/").select_one(".poster-link") is None  # the city-wide list has no print page
