@@ -206,6 +206,8 @@ M: dict[str, tuple[str, str]] = {
     # -- site-wide ----------------------------------------------------------------------------------
     "output.duplicate": ("berkas ini akan menulis `{file}`, yang juga ditulis oleh {other}; ganti nama salah satunya",
                          "this file would write `{file}`, which {other} also writes; rename one of them"),
+    "output.reserved": ("berkas ini akan menulis `{file}`, yang sudah dibuat kimsite sendiri (halaman, umpan atau berkas tema bawaan); ganti nama berkas ini",
+                        "this file would write `{file}`, which kimsite itself makes (a built-in page, feed or theme file); rename this file"),
     "output.is_site": ("folder keluaran `{path}` adalah folder situs itu sendiri; pilih folder lain dengan -o",
                        "output folder `{path}` is the site folder itself; choose another with -o"),
     "output.inside_sources": ("folder keluaran `{path}` ada di dalam {folder}/; pilih folder lain dengan -o",

@@ -393,7 +393,10 @@ class OutputClaims:
             return False
         # Blame the content file; a generated page ("(kimsite)") is never the one to rename.
         culprit, other = (previous[1], origin) if origin.startswith("(") else (origin, previous[1])
-        report.error(culprit, line, "output.duplicate", file=file, other=other)
+        if other.startswith("("):  # the site itself (or its theme) makes this file: only the source can move
+            report.error(culprit, line, "output.reserved", file=file)
+        else:
+            report.error(culprit, line, "output.duplicate", file=file, other=other)
         return False
 
     def owner(self, file: str) -> str | None:
