@@ -200,6 +200,34 @@ def test_static_files_differing_only_in_case_collide(tmp_path):
     assert "static/Kopi.png" in result.output and "static/kopi.png" in result.output
 
 
+def test_one_page_naming_two_images_that_differ_only_in_case(tmp_path):
+    site = make_site(tmp_path, """
+    -- content/kelurahan/purwantoro/umkm/keripik-tempe.md --
+    ---
+    nama: Keripik Tempe Bu Sri
+    kategori: oleh-oleh
+    kontak:
+      whatsapp: "0812-3456-7890"
+    diperbarui: 2026-10-01
+    foto:
+      - src: Kopi.png
+        alt: Kopi besar
+      - src: kopi.png
+        alt: Kopi kecil
+    ---
+    Keripik tempe renyah buatan rumah, digoreng setiap pagi dengan minyak baru.
+    -- content/kelurahan/purwantoro/umkm/Kopi.png --
+    <png>
+    -- content/kelurahan/purwantoro/umkm/kopi.png --
+    <png>
+    """)
+    result = build_site(site)
+    assert result.exit_code == 1
+    line = next(x for x in result.lines() if "kopi.png" in x.lower() and x.startswith("content/"))
+    assert line.startswith("content/kelurahan/purwantoro/umkm/keripik-tempe.md:10: ")
+    assert "Kopi.png" in line and "kopi.png" in line
+
+
 def test_static_files_differing_only_in_unicode_normalisation_collide(tmp_path):
     nfc, nfd = "caf\u00e9.txt", "cafe\u0301.txt"
     site = make_site(tmp_path)
