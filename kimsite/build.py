@@ -34,11 +34,12 @@ from kimsite.content import (
 from kimsite.errors import Diagnostic, KimsiteError, Report
 from kimsite.feeds import atom_feed, robots, sitemap
 from kimsite.formats import WIB, slugify
-from kimsite.images import check_image
+from kimsite.images import check_image, prioritize_first_image
 from kimsite.markdown import LinkContext, MarkdownRenderer
+from kimsite.media import SiteMedia, finish_media, plan_media
 from kimsite.output import OutputWriter, check_output_dir
 from kimsite.site import OutputClaims, Route, SiteModel, build_model, load_wilayah, routes
-from kimsite.theme import PageLinks, Theme, load_theme, make_environment, template_ids
+from kimsite.theme import PageLinks, Theme, load_theme, load_words, make_environment, template_ids
 from kimsite.urls import output_file
 
 
@@ -67,6 +68,7 @@ class BuildResult:
     rendered: dict[str, bytes] = field(default_factory=dict, repr=False)  # output file → bytes
     model: SiteModel | None = field(default=None, repr=False)
     copies: dict[str, Path] = field(default_factory=dict, repr=False)  # output file → source file copied as is
+    images_encoded: int = 0  # images and share cards encoded (not served from .kimsite-cache/images)
 
 
 @dataclass
@@ -104,22 +106,32 @@ def build_time() -> dt.datetime:
     return dt.datetime.now(tz=WIB).replace(microsecond=0)
 
 
-def _walk_files(root: Path, rel_prefix: str) -> list[tuple[str, Path]]:
-    """(relative POSIX path, file) of every non-ignored file under `root`, sorted, symlinks kept inside."""
+def _walk_files(root: Path, rel_prefix: str, report: Report | None = None,
+                shown: str = "") -> list[tuple[str, Path]]:
+    """(relative POSIX path, file) of every non-ignored file under `root`, sorted, symlinks kept inside.
+    With a `report`, a symlink leaving `root` or going nowhere is an error at `shown` + its path."""
     found: list[tuple[str, Path]] = []
     if not root.is_dir():
         return found
     real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not is_ignored(d))
-        for name in sorted(filenames):
+        for name in sorted(filenames) + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
             if is_ignored(name):
                 continue
             path = Path(dirpath) / name
+            where = shown + path.relative_to(root).as_posix()
             try:
-                if not path.resolve(strict=True).is_relative_to(real_root):
-                    continue
+                target = path.resolve(strict=True)
             except (OSError, RuntimeError):
+                if report is not None:
+                    report.error(where, 0, "path.symlink_loop")
+                continue
+            if not target.is_relative_to(real_root):
+                if report is not None:
+                    report.error(where, 0, "path.symlink_outside", target=str(target))
+                continue
+            if path.is_dir():
                 continue
             rel = path.relative_to(root).as_posix()
             found.append((f"{rel_prefix}{rel}" if rel_prefix else rel, path))
@@ -142,7 +154,7 @@ def build(options: BuildOptions, progress: Progress | None = None,
     wilayah = load_wilayah(site_dir, config, report)
     theme = load_theme(site_dir, config)
     discovery = discover(site_dir, report)
-    static_files = _walk_files(site_dir / STATIC_DIR, "")
+    static_files = _walk_files(site_dir / STATIC_DIR, "", report, f"{STATIC_DIR}/")
     assets = set(discovery.assets) | {f"{STATIC_DIR}/{rel}" for rel, _ in static_files}
     say(f"{len(discovery.sources)} sumber")
 
@@ -166,6 +178,7 @@ def build(options: BuildOptions, progress: Progress | None = None,
         claims.claim_route(route, report)
     copies = _plan_copies(site_dir, theme, static_files, pages, body_assets, model, claims, report)
     feeds = _feeds(model, claims, report)
+    media = plan_media(site_dir, model, body_assets, assets, page_routes, load_words(theme, lang), claims, report)
     phonefirst.claim_outputs(claims, report)
 
     if report.has_errors() or (options.strict and report.warnings):
@@ -173,8 +186,9 @@ def build(options: BuildOptions, progress: Progress | None = None,
             report.error("site.yaml", 0, "build.strict", count=len(report.warnings))
         raise KimsiteError(report.items, lang)
 
+    finish_media(media, copies, say)  # encode images and share cards (cached), <picture> in bodies
     say(f"{len(page_routes)} halaman")
-    rendered = _render_routes(theme, config, model, page_routes, lang)
+    rendered = _render_routes(theme, config, model, page_routes, lang, media)
     rendered.update(feeds)
     rendered["sitemap.xml"] = sitemap(config.url, [r.url for r in page_routes
                                                    if r.template not in ("404.html", "redirect.html", "poster.html",
@@ -202,7 +216,7 @@ def build(options: BuildOptions, progress: Progress | None = None,
             raise
         files, bytes_written = writer.files, writer.bytes
     return BuildResult(config, len(page_routes), files, bytes_written, time.perf_counter() - started,
-                       report.warnings, rendered, model, copies)
+                       report.warnings, rendered, model, copies, images_encoded=media.encoded)
 
 
 def _links_key(discovery: Discovery, assets: set[str]) -> str:
@@ -316,8 +330,8 @@ def _feeds(model: SiteModel, claims: OutputClaims, report: Report) -> dict[str, 
 
 
 def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_routes: list[Route],
-                   lang: str) -> dict[str, bytes]:
-    env = make_environment(theme, config)
+                   lang: str, media: SiteMedia | None = None) -> dict[str, bytes]:
+    env = make_environment(theme, config, media)
     out: dict[str, bytes] = {}
     problems: list[Diagnostic] = []
     for route in page_routes:
@@ -338,7 +352,7 @@ def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_rout
             problems.append(_template_problem(theme, filename or route.template, line, "theme.render",
                                               f"{type(exc).__name__}: {exc}", url=route.url))
             break
-        out[output_file(route.url)] = html.encode("utf-8")
+        out[output_file(route.url)] = prioritize_first_image(html).encode("utf-8")
     if problems:
         raise KimsiteError(problems, lang)
     return out

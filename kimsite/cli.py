@@ -249,13 +249,22 @@ def check(site_dir: Path, fmt: str, base_url: str | None, drafts: bool, strict: 
     except UsageError as error:
         click.secho(f"kimsite: {error}", err=True, fg="red")
         sys.exit(EXIT_USAGE)
-    text = render(result, fmt)
+    prefix = "" if site_dir.resolve() == Path.cwd().resolve() else _repo_relative(site_dir)
+    text = render(result, fmt, prefix)
     if text:
         click.echo(text)
     if fmt != "json":
         click.echo(summary(result), err=True)
     if result.errors or (strict and result.warnings):
         sys.exit(EXIT_CONTENT)
+
+
+def _repo_relative(site_dir: Path) -> str:
+    """The site folder as GitHub names files: relative to the working directory (the checkout)."""
+    try:
+        return site_dir.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return ""
 
 
 @main.command()

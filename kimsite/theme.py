@@ -162,7 +162,7 @@ class Words(dict):
         raise jinja2.UndefinedError(f"kata tema '{key}' tidak ada di i18n")
 
 
-def make_environment(theme: Theme, config: SiteConfig) -> jinja2.Environment:
+def make_environment(theme: Theme, config: SiteConfig, media: Any = None) -> jinja2.Environment:
     loader = RecordingLoader(theme.template_dirs)
     env = jinja2.Environment(
         loader=loader,
@@ -175,6 +175,7 @@ def make_environment(theme: Theme, config: SiteConfig) -> jinja2.Environment:
     lang = config.bahasa
     env.globals["t"] = Words(load_words(theme, lang))
     env.globals["lang"] = lang
+    _image_globals(env, media)
     _phone_first_globals(env, config)
     env.filters.update({
         "rupiah": lambda v: format_rupiah(v, config.harga_spasi, lang),
@@ -193,6 +194,21 @@ def make_environment(theme: Theme, config: SiteConfig) -> jinja2.Environment:
         "qr": qr_svg,  # printable posters: an inline SVG QR code made at build time
     })
     return env
+
+
+def _image_globals(env: jinja2.Environment, media: Any) -> None:
+    """`gambar(ref, 'kartu')` → `<picture>` of an image named by content, with links relative to the page
+    being rendered (its `url()`); `kartu(current_url)` → the page's share card (url, alt, width, height)."""
+
+    @jinja2.pass_context
+    def gambar(context: Any, ref: Any, layout: str = "isi", kelas: str = "") -> Markup:
+        link = context["url"]
+        if media is None:
+            return Markup('<img src="{}" alt="{}" loading="lazy" decoding="async">').format(link(ref.url), ref.alt)
+        return media.picture(ref, link, layout, kelas)
+
+    env.globals["gambar"] = gambar
+    env.globals["kartu"] = lambda page_url: media.card(page_url) if media is not None else None
 
 
 def whatsapp_link(number: str, text: str = "") -> str:
