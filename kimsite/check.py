@@ -211,12 +211,10 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_github(result: CheckResult, prefix: str = "") -> str:
-    """One workflow command per diagnostic; `prefix` is the site folder inside the repository."""
+def format_github(result: CheckResult) -> str:
     lines = []
     for d in result.diagnostics:
-        path = d.path if d.path.startswith("(") or not prefix else f"{prefix.rstrip('/')}/{d.path}"
-        props = [f"file={escape_property(path)}"]
+        props = [f"file={escape_property(d.path)}"]
         if d.line:
             props.append(f"line={d.line}")
         props.append(f"title={escape_property('kimsite check')}")
@@ -224,10 +222,8 @@ def format_github(result: CheckResult, prefix: str = "") -> str:
     return "\n".join(lines)
 
 
-def render(result: CheckResult, fmt: str, prefix: str = "") -> str:
-    if fmt == "github":
-        return format_github(result, prefix)
-    return {"text": format_text, "json": format_json}[fmt](result)
+def render(result: CheckResult, fmt: str) -> str:
+    return {"text": format_text, "json": format_json, "github": format_github}[fmt](result)
 
 
 def summary(result: CheckResult) -> str:
