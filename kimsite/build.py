@@ -1,16 +1,18 @@
 """`build(options) -> BuildResult`: the one place that owns the order of the phases.
 
 config → region list → theme → discovery → parse → Markdown → site model → global checks →
-render (in memory) → write (temp folder, atomic swap). Nothing is written before every check has
-passed, so a build with errors reports them all and leaves the previous output untouched.
+render → write (temp folder, then atomic swap, or a journaled merge of only the changed files).
+Nothing reaches the output folder before every check has passed, so a build with errors reports
+them all and leaves the previous output untouched. Parsing, Markdown and templates run on every
+core (kimsite.parallel); `.kimsite-cache/` (kimsite.cache) lets a rebuild redo only what changed.
 `serve`, `check` and the benchmark all call this same function.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +20,8 @@ from pathlib import Path
 
 import jinja2
 
-from kimsite import phonefirst
+from kimsite import cache as build_cache
+from kimsite import parallel, phonefirst
 from kimsite.config import SiteConfig, load_config
 from kimsite.content import (
     CONTENT_DIR,
@@ -27,6 +30,7 @@ from kimsite.content import (
     ImageRef,
     Page,
     ParseContext,
+    Source,
     discover,
     is_ignored,
     parse_page,
@@ -34,7 +38,7 @@ from kimsite.content import (
 from kimsite.errors import Diagnostic, KimsiteError, Report
 from kimsite.feeds import atom_feed, robots, sitemap
 from kimsite.formats import WIB, slugify
-from kimsite.images import check_image, prioritize_first_image
+from kimsite.images import IMAGE_SUFFIXES, check_image, prioritize_first_image
 from kimsite.markdown import LinkContext, MarkdownRenderer
 from kimsite.media import SiteMedia, finish_media, plan_media
 from kimsite.output import OutputWriter, check_output_dir
@@ -51,6 +55,8 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     write: bool = True  # `kimsite check` builds everything in memory and writes nothing
+    jobs: int | None = None  # worker processes for parsing, Markdown and templates; None = every core, 1 = none
+    use_cache: bool = True  # remember work in SITE_DIR/.kimsite-cache/ so a rebuild redoes only what changed
 
     @property
     def output(self) -> Path:
@@ -69,6 +75,9 @@ class BuildResult:
     model: SiteModel | None = field(default=None, repr=False)
     copies: dict[str, Path] = field(default_factory=dict, repr=False)  # output file → source file copied as is
     images_encoded: int = 0  # images and share cards encoded (not served from .kimsite-cache/images)
+    notes: list[str] = field(default_factory=list)  # things the user should know, e.g. a discarded cache
+    images: int = 0  # image files in the output
+    written: int = 0  # files this build wrote (an incremental build writes only changed files)
 
 
 @dataclass
@@ -77,6 +86,8 @@ class MarkdownCache:
     are not rendered again. Keyed by source path, body and everything a body's links depend on."""
 
     entries: dict[str, tuple[str, object]] = field(default_factory=dict)
+    store: object | None = None  # kimsite.cache.BuildCache kept in memory between builds
+    previous: object | None = None  # the previous build's `rendered`, for outputs that did not change
 
     def get(self, path: str, key: str) -> object | None:
         hit = self.entries.get(path)
@@ -106,22 +117,32 @@ def build_time() -> dt.datetime:
     return dt.datetime.now(tz=WIB).replace(microsecond=0)
 
 
-def _walk_files(root: Path, rel_prefix: str) -> list[tuple[str, Path]]:
-    """(relative POSIX path, file) of every non-ignored file under `root`, sorted, symlinks kept inside."""
+def _walk_files(root: Path, rel_prefix: str, report: Report | None = None,
+                shown: str = "") -> list[tuple[str, Path]]:
+    """(relative POSIX path, file) of every non-ignored file under `root`, sorted, symlinks kept inside.
+    With a `report`, a symlink leaving `root` or going nowhere is an error at `shown` + its path."""
     found: list[tuple[str, Path]] = []
     if not root.is_dir():
         return found
     real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not is_ignored(d))
-        for name in sorted(filenames):
+        for name in sorted(filenames) + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
             if is_ignored(name):
                 continue
             path = Path(dirpath) / name
+            where = shown + path.relative_to(root).as_posix()
             try:
-                if not path.resolve(strict=True).is_relative_to(real_root):
-                    continue
+                target = path.resolve(strict=True)
             except (OSError, RuntimeError):
+                if report is not None:
+                    report.error(where, 0, "path.symlink_loop")
+                continue
+            if not target.is_relative_to(real_root):
+                if report is not None:
+                    report.error(where, 0, "path.symlink_outside", target=str(target))
+                continue
+            if path.is_dir():
                 continue
             rel = path.relative_to(root).as_posix()
             found.append((f"{rel_prefix}{rel}" if rel_prefix else rel, path))
@@ -129,8 +150,9 @@ def _walk_files(root: Path, rel_prefix: str) -> list[tuple[str, Path]]:
 
 
 def build(options: BuildOptions, progress: Progress | None = None,
-          md_cache: MarkdownCache | None = None) -> BuildResult:
-    """Build the site; raise `KimsiteError` (with every problem) and leave the old output when it fails."""
+          md_cache: MarkdownCache | None = None, ticker: parallel.Ticker | None = None) -> BuildResult:
+    """Build the site; raise `KimsiteError` (with every problem) and leave the old output when it fails.
+    `ticker(phase, done, total)` follows the per-page phases (the CLI's progress bar)."""
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
     site_dir = options.site_dir
@@ -144,19 +166,16 @@ def build(options: BuildOptions, progress: Progress | None = None,
     wilayah = load_wilayah(site_dir, config, report)
     theme = load_theme(site_dir, config)
     discovery = discover(site_dir, report)
-    static_files = _walk_files(site_dir / STATIC_DIR, "")
+    static_files = _walk_files(site_dir / STATIC_DIR, "", report, f"{STATIC_DIR}/")
     assets = set(discovery.assets) | {f"{STATIC_DIR}/{rel}" for rel, _ in static_files}
     say(f"{len(discovery.sources)} sumber")
 
     ctx = ParseContext(config, frozenset(r.kode for r in wilayah),
                        frozenset(slugify(r.kecamatan) for r in wilayah), now, site_dir)
-    pages: list[Page] = []
-    for source in discovery.sources:
-        page = parse_page(site_dir, source, report, ctx)
-        if page is not None:
-            pages.append(page)
-
-    body_assets = _render_markdown(pages, discovery, assets, report, md_cache, template_ids(theme))
+    jobs = options.jobs or parallel.default_jobs()
+    store, notes = _open_cache(options, md_cache, lang)
+    pages, body_assets, source_digests = _read_sources(site_dir, discovery, assets, ctx, template_ids(theme),
+                                                      store, jobs, ticker, report)
     _check_images(site_dir, pages, assets, report)
     model = build_model(config, wilayah, pages, now, options.drafts, report)
     if model.kecamatan == [] and not report.has_errors():
@@ -178,72 +197,246 @@ def build(options: BuildOptions, progress: Progress | None = None,
 
     finish_media(media, copies, say)  # encode images and share cards (cached), <picture> in bodies
     say(f"{len(page_routes)} halaman")
-    rendered = _render_routes(theme, config, model, page_routes, lang, media)
-    rendered.update(feeds)
-    rendered["sitemap.xml"] = sitemap(config.url, [r.url for r in page_routes
-                                                   if r.template not in ("404.html", "redirect.html", "poster.html",
-                                                                          "poster_semua.html")]).encode()
-    rendered["robots.txt"] = robots(config.url).encode()
-    rendered[".nojekyll"] = b""
-    phonefirst.finish(model, rendered, copies, report)  # search index, sw.js, page budgets
-    if report.has_errors() or (options.strict and report.warnings):
-        if options.strict and not report.has_errors():
-            report.error("site.yaml", 0, "build.strict", count=len(report.warnings))
-        raise KimsiteError(report.items, lang)
-
-    files = bytes_written = 0
-    if options.write:
-        writer = OutputWriter(options.output)
-        writer.begin()
-        try:
-            for rel in sorted(rendered):
-                writer.write_bytes(rel, rendered[rel])
-            for rel in sorted(copies):
-                writer.copy_file(rel, copies[rel])
-            writer.commit()
-        except BaseException:
+    writer = OutputWriter(options.output) if options.write else None
+    plan = _output_plan(options, store, model, theme, config, media, pages, source_digests, writer, md_cache)
+    try:  # pages are written into the writer's temp folder as they are rendered; nothing is swapped in yet
+        rendered = _render_routes(theme, config, model, page_routes, lang, media, plan, jobs, ticker)
+        rendered.update(feeds)
+        rendered["sitemap.xml"] = sitemap(config.url, [r.url for r in page_routes
+                                                       if r.template not in ("404.html", "redirect.html",
+                                                                             "poster.html", "poster_semua.html")]
+                                          ).encode()
+        rendered["robots.txt"] = robots(config.url).encode()
+        rendered[".nojekyll"] = b""
+        phonefirst.finish(model, rendered, copies, report,  # search index, sw.js, page budgets
+                          plan.analysis_of, lambda rel: plan.digest_of(rel, copies))
+        if report.has_errors() or (options.strict and report.warnings):
+            if options.strict and not report.has_errors():
+                report.error("site.yaml", 0, "build.strict", count=len(report.warnings))
+            raise KimsiteError(report.items, lang)
+        _write_outputs(plan, rendered, copies)
+    except BaseException:
+        if writer is not None:
             writer.abort()
-            raise
-        files, bytes_written = writer.files, writer.bytes
-    return BuildResult(config, len(page_routes), files, bytes_written, time.perf_counter() - started,
-                       report.warnings, rendered, model, copies, images_encoded=media.encoded)
+        raise
+    _remember(options, store, plan, md_cache)
+    images = sum(1 for rel in plan.new if rel.lower().endswith(IMAGE_SUFFIXES))
+    return BuildResult(config, len(page_routes), len(plan.new), 0, time.perf_counter() - started,
+                       report.warnings, rendered, model, copies, images_encoded=media.encoded,  # type: ignore[arg-type]
+                       notes=notes, images=images, written=plan.written)
 
 
-def _links_key(discovery: Discovery, assets: set[str]) -> str:
-    digest = hashlib.sha1()
-    for source in discovery.sources:
-        digest.update(f"{source.path}\0{source.url}\n".encode())
-    for asset in sorted(assets):
-        digest.update(f"{asset}\n".encode())
-    return digest.hexdigest()
+class _LinkLookups:
+    """The link tables a body is rendered against, remembering every question asked and its answer
+    (a cached body stays valid while every answer is the same)."""
+
+    def __init__(self, url_by_source: dict[str, str], assets: set[str]) -> None:
+        self._urls = url_by_source
+        self._assets = assets
+        self.seen: list[tuple[str, str, object]] = []
+        self.url_by_source = _Asked(self, "u", url_by_source)
+        self.assets = _Asked(self, "a", assets)
 
 
-def _render_markdown(pages: list[Page], discovery: Discovery, assets: set[str], report: Report,
-                     cache: MarkdownCache | None, reserved_ids: frozenset[str] = frozenset()
-                     ) -> dict[str, dict[str, str]]:
-    """Render every body; returns, per page URL, the files its body links to (asset → file name)."""
-    url_by_source = {s.path: s.url for s in discovery.sources}
-    links_key = _links_key(discovery, assets) + ",".join(sorted(reserved_ids)) if cache is not None else ""
-    renderer = _renderer()
-    copied_by_page: dict[str, dict[str, str]] = {}
-    for page in pages:
-        key = hashlib.sha1(f"{links_key}\0{page.body_md}".encode()).hexdigest() if cache else ""
-        rendered = cache.get(page.source.path, key) if cache else None
-        if rendered is None:
-            context = LinkContext(page.source.path, page.url, url_by_source, assets, reserved_ids=reserved_ids)
-            rendered = renderer.render(page.body_md, context)
-            if cache is not None:
-                cache.put(page.source.path, key, rendered)
-        page.body_html = rendered.html  # type: ignore[attr-defined]
-        page.toc_html = rendered.toc_html  # type: ignore[attr-defined]
-        for kind, target in rendered.missing:  # type: ignore[attr-defined]
-            report.error(page.source.path, _body_line(page, target), f"markdown.missing_{kind}", target=target)
-        if rendered.removed:  # type: ignore[attr-defined]
-            report.warning(page.source.path, page.body_line, "markdown.sanitized",
-                           removed=", ".join(rendered.removed[:5]))  # type: ignore[attr-defined]
-        if rendered.copied:  # type: ignore[attr-defined]
-            copied_by_page[page.url] = rendered.copied  # type: ignore[attr-defined]
-    return copied_by_page
+class _Asked:
+    def __init__(self, owner: _LinkLookups, kind: str, table: dict[str, str] | set[str]) -> None:
+        self._owner, self._kind, self._table = owner, kind, table
+
+    def get(self, key: str, default: object = None) -> object:
+        answer = self._table.get(key, default)  # type: ignore[union-attr]
+        self._owner.seen.append((self._kind + "g", key, answer))
+        return answer
+
+    def __contains__(self, key: object) -> bool:
+        answer = key in self._table
+        self._owner.seen.append((self._kind + "c", str(key), answer))
+        return answer
+
+    def __getitem__(self, key: str) -> str:
+        return self._table[key]  # type: ignore[index]
+
+
+def _lookups_hold(seen: tuple, url_by_source: dict[str, str], assets: set[str]) -> bool:
+    for kind, key, answer in seen:
+        table = url_by_source if kind[0] == "u" else assets
+        now = table.get(key) if kind[1] == "g" else key in table  # type: ignore[union-attr]
+        if now != answer:
+            return False
+    return True
+
+
+def _apply_markdown(page: Page, rendered: object, report: Report) -> None:
+    """Put a rendered body on its page and report its broken links and removed HTML."""
+    page.body_html = rendered.html  # type: ignore[attr-defined]
+    page.toc_html = rendered.toc_html  # type: ignore[attr-defined]
+    for kind, target in rendered.missing:  # type: ignore[attr-defined]
+        report.error(page.source.path, _body_line(page, target), f"markdown.missing_{kind}", target=target)
+    if rendered.removed:  # type: ignore[attr-defined]
+        report.warning(page.source.path, page.body_line, "markdown.sanitized",
+                       removed=", ".join(rendered.removed[:5]))  # type: ignore[attr-defined]
+
+
+def _parse_one(site_dir: Path, source: Source, ctx: ParseContext, url_by_source: dict[str, str],
+               assets: set[str], reserved_ids: frozenset[str]) -> build_cache.ParsedSource:
+    """Parse one file and render its body (runs in a worker): everything the parent needs, as data."""
+    report = Report()
+    page = parse_page(site_dir, source, report, ctx)
+    if page is None:
+        return build_cache.ParsedSource(None, report.items, None, [], ())
+    lookups = _LinkLookups(url_by_source, assets)
+    context = LinkContext(page.source.path, page.url, lookups.url_by_source, lookups.assets,  # type: ignore[arg-type]
+                          reserved_ids=reserved_ids)
+    rendered = _renderer().render(page.body_md, context)
+    md_report = Report()
+    _apply_markdown(page, rendered, md_report)
+    return build_cache.ParsedSource(page, report.items, rendered, md_report.items, tuple(lookups.seen))
+
+
+def _open_cache(options: BuildOptions, md_cache: MarkdownCache | None,
+                lang: str) -> tuple[build_cache.BuildCache, list[str]]:
+    """The preview server keeps its cache in memory; `kimsite build` reads `.kimsite-cache/`."""
+    if md_cache is not None:
+        if not isinstance(md_cache.store, build_cache.BuildCache) or md_cache.store.code != build_cache.code_key():
+            md_cache.store = build_cache.BuildCache(code=build_cache.code_key())
+        return md_cache.store, []  # type: ignore[return-value]
+    if not options.use_cache:
+        return build_cache.BuildCache(code=build_cache.code_key()), []
+    store, problem = build_cache.load(options.site_dir)
+    if problem is None:
+        return store, []
+    from kimsite.messages import render_message
+
+    note = render_message("cache.discarded", {"path": f"{build_cache.CACHE_DIR}/{build_cache.CACHE_FILE}",
+                                              "detail": problem}, lang)
+    return store, [note]
+
+
+def _context_key(ctx: ParseContext, reserved_ids: frozenset[str]) -> str:
+    """Everything besides a file's bytes that parsing and rendering its body depend on."""
+    return build_cache.text_digest(repr(ctx.config), ",".join(sorted(ctx.wilayah_codes)),
+                                   ",".join(sorted(ctx.kecamatan_slugs)), ctx.now.date().isoformat(),
+                                   ",".join(sorted(reserved_ids)), str(ctx.site_dir))
+
+
+def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: ParseContext,
+                  reserved_ids: frozenset[str], store: build_cache.BuildCache, jobs: int,
+                  ticker: parallel.Ticker | None, report: Report
+                  ) -> tuple[list[Page], dict[str, dict[str, str]], dict[str, str]]:
+    """Parse every source and render its body: from the cache when the file and every link answer are
+    unchanged, else on worker processes. Diagnostics keep the order of a one-by-one build (all parse
+    problems in file order, then all body problems). Returns the pages, per page URL the files its body
+    links to, and per source path the hash of its bytes."""
+    sources = discovery.sources
+    url_by_source = {s.path: s.url for s in sources}
+    context_key = _context_key(ctx, reserved_ids)
+    results: list[build_cache.ParsedSource | None] = [None] * len(sources)
+    fresh: dict[str, build_cache.SourceEntry] = {}
+    todo: list[int] = []
+    for index, source in enumerate(sources):
+        entry = store.sources.get(source.path)
+        parsed = _cached_source(site_dir, source.path, entry, context_key, url_by_source, assets)
+        if parsed is None or entry is None:
+            todo.append(index)
+            continue
+        results[index] = parsed
+        fresh[source.path] = entry
+
+    def work(index: int) -> tuple:
+        source = sources[todo[index]]
+        path = site_dir / source.path
+        signature = build_cache.file_signature(path)
+        try:
+            hashed = build_cache.digest(path.read_bytes())
+        except OSError:
+            hashed = ""
+        parsed = _parse_one(site_dir, source, ctx, url_by_source, assets, reserved_ids)
+        return signature, hashed, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+
+    for index, (signature, hashed, blob) in zip(todo, parallel.run(work, len(todo), jobs, "sumber", ticker),
+                                                      strict=True):
+        parsed = pickle.loads(blob)
+        results[index] = parsed
+        clean = hashed and not any(d.level == "error" for d in parsed.parse_diagnostics + parsed.markdown_diagnostics)
+        if clean:
+            fresh[sources[index].path] = build_cache.SourceEntry(signature, hashed, context_key, blob)
+    store.sources = fresh
+
+    pages: list[Page] = []
+    digests: dict[str, str] = {}
+    body_assets: dict[str, dict[str, str]] = {}
+    for parsed in results:
+        assert parsed is not None
+        report.extend(parsed.parse_diagnostics)
+    for source, parsed in zip(sources, results, strict=True):
+        if parsed is None or parsed.page is None:
+            continue
+        pages.append(parsed.page)
+        report.extend(parsed.markdown_diagnostics)
+        entry = fresh.get(source.path)
+        digests[source.path] = entry.digest if entry else "uncached"
+        if parsed.markdown.copied:
+            body_assets[parsed.page.url] = parsed.markdown.copied
+    return pages, body_assets, digests
+
+
+def _cached_source(site_dir: Path, rel: str, entry: build_cache.SourceEntry | None, context_key: str,
+                   url_by_source: dict[str, str], assets: set[str]) -> build_cache.ParsedSource | None:
+    if entry is None or entry.context != context_key:
+        return None
+    path = site_dir / rel
+    signature = build_cache.file_signature(path)
+    if signature is None:
+        return None
+    if signature != entry.signature:
+        try:
+            if build_cache.digest(path.read_bytes()) != entry.digest:
+                return None
+        except OSError:
+            return None
+        entry.signature = signature
+    try:
+        parsed = pickle.loads(entry.blob)
+    except Exception:  # noqa: BLE001 - a damaged entry is a miss
+        return None
+    if not isinstance(parsed, build_cache.ParsedSource) or not _lookups_hold(parsed.lookups, url_by_source, assets):
+        return None
+    return parsed
+
+
+def _output_plan(options: BuildOptions, store: build_cache.BuildCache, model: SiteModel, theme: Theme,
+                 config: SiteConfig, media: SiteMedia, pages: list[Page], source_digests: dict[str, str],
+                 writer: OutputWriter | None, md_cache: MarkdownCache | None) -> build_cache.OutputPlan:
+    page_fps = {p.source.path: build_cache.page_fingerprint(source_digests.get(p.source.path, ""), p)
+                for p in pages}
+    nonce = os.urandom(8).hex()
+    facts = build_cache.Facts(model, page_fps, theme.template_dirs, nonce, media=media)
+    words = load_words(theme, config.bahasa)
+    global_key = build_cache.text_digest(store.code, repr(config), repr(options.drafts),
+                                         "|".join(str(f) for f in theme.folders), repr(sorted(words.items())))
+    if writer is not None:
+        writer.begin()
+    previous = md_cache.previous if md_cache is not None else None
+    return build_cache.OutputPlan(store, facts, global_key, writer, options.output if options.write else None,
+                                  keep_bytes=writer is None or md_cache is not None, previous=previous)
+
+
+def _write_outputs(plan: build_cache.OutputPlan, rendered: build_cache.OutputFiles, copies: dict[str, Path]) -> None:
+    """Files made in this process (feeds, sitemap, search index, …) and copies; then swap or merge."""
+    for rel in sorted(rendered):
+        if rel not in plan.new:
+            plan.put_bytes(rel, rendered[rel])
+    for rel in sorted(copies):
+        plan.put_copy(rel, copies[rel])
+    plan.commit()
+
+
+def _remember(options: BuildOptions, store: build_cache.BuildCache, plan: build_cache.OutputPlan,
+              md_cache: MarkdownCache | None) -> None:
+    plan.remember()
+    if md_cache is not None:
+        md_cache.previous = plan.files if plan.keep_bytes else None
+    elif options.use_cache and options.write:
+        build_cache.save(options.site_dir, store)
 
 
 def _body_line(page: Page, needle: str) -> int:
@@ -320,32 +513,57 @@ def _feeds(model: SiteModel, claims: OutputClaims, report: Report) -> dict[str, 
 
 
 def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_routes: list[Route],
-                   lang: str, media: SiteMedia | None = None) -> dict[str, bytes]:
-    env = make_environment(theme, config, media)
-    out: dict[str, bytes] = {}
-    problems: list[Diagnostic] = []
-    for route in page_routes:
-        links = PageLinks(config, route.url, absolute=route.template == "404.html")
+                   lang: str, media: SiteMedia | None = None, plan: build_cache.OutputPlan | None = None,
+                   jobs: int = 1, ticker: parallel.Ticker | None = None) -> build_cache.OutputFiles:
+    """Render the routes whose output is stale (every route without a `plan`), on `jobs` workers.
+    Each render records what it read (kimsite.cache), which decides when it must be rendered again."""
+    env = make_environment(theme, config, media, build_cache.RecordingEnvironment)
+    build_cache.watch_filters(env)
+    if plan is None:
+        plan = build_cache.OutputPlan(build_cache.BuildCache(), build_cache.Facts(model, {}, [], ""), "", None,
+                                      None, keep_bytes=True)
+    plan.facts.env_globals = env.globals
+    todo = [route for route in page_routes
+            if plan.needs_render(output_file(route.url), route.url, route.template, route.origin, route.data)]
+
+    def work(index: int) -> tuple | Diagnostic:
+        route = todo[index]
+        recorder = build_cache.start_recording()
+        recorder.deep(route.data)
         try:
-            template = env.get_template(route.template)
-            html = template.render(site=model, config=config, route=route, url=links.url,
-                                   abs_url=links.abs_url, current_url=route.url, **route.data)
-        except jinja2.TemplateSyntaxError as exc:
-            problems.append(_template_problem(theme, exc.filename or exc.name or route.template, exc.lineno,
-                                              "theme.syntax", str(exc.message)))
-            break
-        except jinja2.TemplateNotFound as exc:
-            problems.append(_template_problem(theme, route.template, 0, "theme.template_missing", str(exc)))
-            break
-        except (jinja2.UndefinedError, TypeError, ValueError, AttributeError, KeyError) as exc:
-            line, filename = _template_traceback(exc)
-            problems.append(_template_problem(theme, filename or route.template, line, "theme.render",
-                                              f"{type(exc).__name__}: {exc}", url=route.url))
-            break
-        out[output_file(route.url)] = prioritize_first_image(html).encode("utf-8")
+            html = _render_one(env, theme, config, model, route)
+        finally:
+            build_cache.stop_recording()
+        if isinstance(html, Diagnostic):
+            return html
+        return plan.store_rendered(output_file(route.url), prioritize_first_image(html).encode("utf-8"),
+                                   recorder.keys)
+
+    results = parallel.run(work, len(todo), jobs, "halaman", ticker)
+    problems = [result for result in results if isinstance(result, Diagnostic)]
     if problems:
-        raise KimsiteError(problems, lang)
-    return out
+        raise KimsiteError(problems[:1], lang)
+    for result in results:
+        plan.collect(result)  # type: ignore[arg-type]
+    return plan.files
+
+
+def _render_one(env: jinja2.Environment, theme: Theme, config: SiteConfig, model: SiteModel,
+                route: Route) -> str | Diagnostic:
+    links = PageLinks(config, route.url, absolute=route.template == "404.html")
+    try:
+        template = env.get_template(route.template)
+        return template.render(site=model, config=config, route=route, url=links.url,
+                               abs_url=links.abs_url, current_url=route.url, **route.data)
+    except jinja2.TemplateSyntaxError as exc:
+        return _template_problem(theme, exc.filename or exc.name or route.template, exc.lineno,
+                                 "theme.syntax", str(exc.message))
+    except jinja2.TemplateNotFound as exc:
+        return _template_problem(theme, route.template, 0, "theme.template_missing", str(exc))
+    except (jinja2.UndefinedError, TypeError, ValueError, AttributeError, KeyError) as exc:
+        line, filename = _template_traceback(exc)
+        return _template_problem(theme, filename or route.template, line, "theme.render",
+                                 f"{type(exc).__name__}: {exc}", url=route.url)
 
 
 def _template_traceback(exc: BaseException) -> tuple[int, str]:

@@ -211,10 +211,12 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_github(result: CheckResult) -> str:
+def format_github(result: CheckResult, prefix: str = "") -> str:
+    """One workflow command per diagnostic; `prefix` is the site folder inside the repository."""
     lines = []
     for d in result.diagnostics:
-        props = [f"file={escape_property(d.path)}"]
+        path = d.path if d.path.startswith("(") or not prefix else f"{prefix.rstrip('/')}/{d.path}"
+        props = [f"file={escape_property(path)}"]
         if d.line:
             props.append(f"line={d.line}")
         props.append(f"title={escape_property('kimsite check')}")
@@ -222,8 +224,10 @@ def format_github(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
-def render(result: CheckResult, fmt: str) -> str:
-    return {"text": format_text, "json": format_json, "github": format_github}[fmt](result)
+def render(result: CheckResult, fmt: str, prefix: str = "") -> str:
+    if fmt == "github":
+        return format_github(result, prefix)
+    return {"text": format_text, "json": format_json}[fmt](result)
 
 
 def summary(result: CheckResult) -> str:

@@ -66,8 +66,12 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Peringatan dianggap galat (warnings fail the build).")
 @click.option("-q", "--quiet", is_flag=True, help="Hanya tampilkan galat (errors only).")
 @click.option("-v", "--verbose", is_flag=True, help="Tampilkan tiap tahap (show each phase).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Jumlah proses kerja (worker processes). Bawaan: semua inti CPU; -j1 = tanpa proses tambahan.")
+@click.option("--no-cache", is_flag=True,
+              help="Abaikan .kimsite-cache/ dan bangun semuanya (ignore the build cache, rebuild everything).")
 def build(site_dir: Path, out_dir: Path | None, base_url: str | None, drafts: bool, strict: bool,
-          quiet: bool, verbose: bool) -> None:
+          quiet: bool, verbose: bool, jobs: int | None, no_cache: bool) -> None:
     """Bangun situs dari content/ ke folder keluaran (build the site).
 
     Semua galat dilaporkan sekaligus sebagai `berkas:baris: pesan`; bila ada galat, keluaran
@@ -84,32 +88,82 @@ def build(site_dir: Path, out_dir: Path | None, base_url: str | None, drafts: bo
 
     if not site_dir.is_dir():
         raise click.BadParameter(f"folder `{site_dir}` tidak ada (does not exist)", param_hint="SITE_DIR")
+    from kimsite.progress import ProgressBar
+
     progress = (lambda msg: click.echo(f"  {msg}", err=True)) if verbose else None
-    options = BuildOptions(site_dir=site_dir, out_dir=out_dir, base_url=base_url, drafts=drafts, strict=strict)
+    options = BuildOptions(site_dir=site_dir, out_dir=out_dir, base_url=base_url, drafts=drafts, strict=strict,
+                           jobs=jobs, use_cache=not no_cache)
+    bar = ProgressBar(enabled=None if not (quiet or verbose) else False)
     try:
-        result = run_build(options, progress=progress)
+        result = run_build(options, progress=progress, ticker=bar)
     except KimsiteError as error:
+        bar.close()
         _print_diagnostics(error)
         sys.exit(EXIT_CONTENT)
     except UsageError as error:
+        bar.close()
         click.secho(f"kimsite: {error}", err=True, fg="red")
         sys.exit(EXIT_USAGE)
     except OSError as error:  # disk full, permissions: not a content error, but still no traceback
+        bar.close()
         click.secho(f"kimsite: gagal menulis keluaran (could not write output): {error}. "
                     "Keluaran sebelumnya tidak diubah.", err=True, fg="red")
         sys.exit(EXIT_CONTENT)
+    bar.close()
     lang = result.config.bahasa
+    for note in getattr(result, "notes", []):
+        click.echo(f"kimsite: {note}", err=True)
     if not quiet:
         for diag in result.warnings:
             click.echo(format_diagnostic(diag, lang), err=True)
         seconds = f"{result.seconds:.2f}".replace(".", "," if lang == "id" else ".")
         pages = f"{result.pages:,}".replace(",", "." if lang == "id" else ",")
+        images = getattr(result, "images", 0)
         if lang == "en":
-            click.echo(f"{pages} pages, {result.files} files, {len(result.warnings)} warnings, {seconds} s "
-                       f"→ {options.output}")
+            click.echo(f"{pages} pages, {images} images, {result.files} files, {len(result.warnings)} warnings, "
+                       f"{seconds} s → {options.output}")
         else:
-            click.echo(f"{pages} halaman, {result.files} berkas, {len(result.warnings)} peringatan, {seconds} dtk "
-                       f"→ {options.output}")
+            click.echo(f"{pages} halaman, {images} gambar, {result.files} berkas, {len(result.warnings)} peringatan, "
+                       f"{seconds} dtk → {options.output}")
+
+
+@main.command()
+@click.argument("site_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path),
+              help="Folder keluaran yang dihapus (output folder). Bawaan: SITE_DIR/build.")
+def clean(site_dir: Path, out_dir: Path | None) -> None:
+    """Hapus keluaran build dan .kimsite-cache/ (remove the build output and the build cache).
+
+    Folder keluaran hanya dihapus bila dibuat kimsite (ada berkas .kimsite-build di dalamnya);
+    tidak ada berkas lain yang disentuh.
+
+    \b
+    Contoh / examples:
+      kimsite clean
+      kimsite clean situs-saya -o public
+    """
+    import shutil
+
+    from kimsite import cache
+    from kimsite.output import MARKER
+
+    if not site_dir.is_dir():
+        raise click.BadParameter(f"folder `{site_dir}` tidak ada (does not exist)", param_hint="SITE_DIR")
+    output = out_dir if out_dir is not None else site_dir / "build"
+    removed: list[str] = []
+    if output.is_dir() and not output.is_symlink():
+        if (output / MARKER).is_file() and output.resolve() != site_dir.resolve():
+            shutil.rmtree(output)
+            removed.append(str(output))
+        elif any(output.iterdir()):
+            click.echo(f"kimsite: `{output}` tidak dihapus: bukan keluaran kimsite (tidak ada {MARKER}) "
+                       f"(not kimsite's output, left alone)", err=True)
+    if cache.remove(site_dir):
+        removed.append(str(site_dir / cache.CACHE_DIR))
+    if removed:
+        click.echo("dihapus (removed): " + ", ".join(removed))
+    else:
+        click.echo("tidak ada yang perlu dihapus (nothing to remove)")
 
 
 @main.command()
@@ -249,13 +303,22 @@ def check(site_dir: Path, fmt: str, base_url: str | None, drafts: bool, strict: 
     except UsageError as error:
         click.secho(f"kimsite: {error}", err=True, fg="red")
         sys.exit(EXIT_USAGE)
-    text = render(result, fmt)
+    prefix = "" if site_dir.resolve() == Path.cwd().resolve() else _repo_relative(site_dir)
+    text = render(result, fmt, prefix)
     if text:
         click.echo(text)
     if fmt != "json":
         click.echo(summary(result), err=True)
     if result.errors or (strict and result.warnings):
         sys.exit(EXIT_CONTENT)
+
+
+def _repo_relative(site_dir: Path) -> str:
+    """The site folder as GitHub names files: relative to the working directory (the checkout)."""
+    try:
+        return site_dir.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return ""
 
 
 @main.command()

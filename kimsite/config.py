@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from kimsite.errors import KimsiteError, Report
 from kimsite.fields import Fields
-from kimsite.formats import is_slug, normalize_whatsapp, slugify
+from kimsite.formats import is_reserved_name, is_slug, normalize_whatsapp, slugify
 from kimsite.yamlread import YamlMap, YamlProblem, load
 
 CONFIG_FILE = "site.yaml"
@@ -144,7 +144,9 @@ def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
             slug = cat.text("slug", required=True)
             name = cat.text("nama", required=True)
             cat.finish()
-            if slug and not is_slug(slug):
+            if slug and is_reserved_name(slug):
+                cat.error("slug", "slug.reserved", value=slug.lower())
+            elif slug and not is_slug(slug):
                 cat.error("slug", "slug.invalid", value=slug, suggestion=slugify(slug))
             elif slug and slug in seen:
                 cat.error("slug", "field.item_duplicate", value=slug)

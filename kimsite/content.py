@@ -19,15 +19,15 @@ from typing import Any
 
 from kimsite.config import SOSMED_KEYS, SiteConfig, read_sosmed, read_whatsapp, unquoted_number
 from kimsite.errors import Report
-from kimsite.fields import Fields
-from kimsite.formats import WIB, is_slug, slugify
+from kimsite.fields import Fields, type_name
+from kimsite.formats import WIB, is_reserved_name, is_slug, slugify
 from kimsite.markdown import asset_output_name
 from kimsite.yamlread import YamlMap, YamlProblem, load
 
 CONTENT_DIR = "content"
 STATIC_DIR = "static"
 DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.*)$")
-NIK_RE = re.compile(r"(?<![\d.])\d{16}(?![\d.])|(?<!\d)\d{4}[ .-]\d{4}[ .-]\d{4}[ .-]\d{4}(?!\d)")
+NIK_RE = re.compile(r"(?<![\d.])(?<!\d\.)\d{16}(?!\d|\.\d)|(?<!\d)\d{4}[ .-]\d{4}[ .-]\d{4}[ .-]\d{4}(?!\d)")
 IGNORED_FILE = re.compile(r"(^\.|^_(?!index\.md$)|~$|\.swp$|\.swx$|\.swo$|^#.*#$|^4913$|\.tmp$)")
 MAX_FILE_BYTES = 5_000_000
 
@@ -87,6 +87,9 @@ def _walk(site_dir: Path, rel: str, report: Report, out: list[str], depth: int =
             if not target.is_relative_to(site_root):
                 report.error(child, 0, "path.symlink_outside", target=str(target))
                 continue
+            if target.is_dir() and Path(entry.path).parent.resolve().is_relative_to(target):
+                report.error(child, 0, "path.symlink_loop")  # a link to its own parent folder
+                continue
         try:
             is_dir = entry.is_dir()
         except OSError:
@@ -129,6 +132,9 @@ def discover(site_dir: Path, report: Report) -> Discovery:
 
 
 def _slug_ok(path: str, name: str, report: Report) -> bool:
+    if is_reserved_name(name):
+        report.error(path, 0, "slug.reserved", value=name.lower())
+        return False
     if is_slug(name):
         return True
     suggestion = slugify(name) or "nama-file"
@@ -578,8 +584,9 @@ def parse_kelurahan(raw: RawPage, source: Source, report: Report, ctx: ParseCont
     if k:
         if isinstance(k.data.get("kode_pos"), int) and not isinstance(k.data.get("kode_pos"), bool):
             kode_pos = str(k.data["kode_pos"])
-            if not re.fullmatch(r"\d{5}", kode_pos):
-                k.error("kode_pos", "field.pattern_kodepos", value=kode_pos)
+            if not re.fullmatch(r"\d{5}", kode_pos) or k._raw("kode_pos").strip() != kode_pos:
+                k.error("kode_pos", "field.pattern_kodepos", value=k._raw("kode_pos"))  # 06512 is octal 3402
+                kode_pos = ""
         else:
             kode_pos = k.pattern("kode_pos", r"\d{5}", "field.pattern_kodepos") or ""
         telepon = _telepon(k, "telepon")
@@ -791,7 +798,7 @@ def parse_berita(raw: RawPage, source: Source, report: Report, ctx: ParseContext
     for index, item, line in f.items("umkm_terkait"):
         if not isinstance(item, str) or not item.strip():
             report.error(source.path, line, "field.item_text", key=f"umkm_terkait[{index + 1}]",
-                         got=type(item).__name__)
+                         got="empty" if isinstance(item, str) else type_name(item))
             continue
         ref = item.strip()
         if "/" not in ref:

@@ -116,8 +116,9 @@ class Fields:
         if value is _MISSING:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and re.fullmatch(r"\d{1,3}(\.\d{3})+", value.strip()):
-                self.error(key, "field.int_with_dots", raw=value)
+            raw = self._raw(key).strip()
+            if isinstance(value, (str, float)) and re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):
+                self.error(key, "field.int_with_dots", raw=raw)  # 15.000 is 15.0 to YAML, 1.500.000 text
             else:
                 self._wrong_type(key, "integer")
             return None
@@ -193,8 +194,8 @@ class Fields:
         if value is _MISSING:
             return None
         if isinstance(value, int) and not isinstance(value, bool):
-            # YAML 1.1 reads an unquoted 08:30 as the sexagesimal number 510.
-            self.error(key, "field.time_unquoted", raw=self._raw(key))
+            # YAML 1.1 reads an unquoted 8:30 as the sexagesimal number 510; the fix is "08:30".
+            self.error(key, "field.time_unquoted", raw=self._raw(key).strip().zfill(5))
             return None
         if not isinstance(value, str) or not _TIME.match(value.strip()):
             self.error(key, "field.time", raw=self._raw(key)[:60])

@@ -40,6 +40,15 @@ def is_slug(text: str) -> bool:
     return len(text) <= SLUG_MAX and bool(SLUG_RE.match(text))
 
 
+# Names Windows refuses for a file or folder (with any extension): a site must stay copyable there.
+RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                            *(f"lpt{i}" for i in range(10))})
+
+
+def is_reserved_name(text: str) -> bool:
+    return text.split(".", 1)[0].strip().lower() in RESERVED_NAMES
+
+
 def normalize_whatsapp(text: str) -> str | None:
     """`0812-3456-789` → `628123456789`; None when it is not an Indonesian mobile number."""
     digits = re.sub(r"\D", "", str(text))

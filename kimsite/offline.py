@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 SW_FILE = "sw.js"
@@ -24,15 +24,19 @@ OFFLINE_TEXT = {
 }
 
 
-def build_hash(rendered: Mapping[str, bytes], copies: Mapping[str, Path]) -> str:
-    """A short hash of every output file's name and bytes (deterministic: sorted, content only)."""
+def build_hash(rendered: Mapping[str, bytes], copies: Mapping[str, Path],
+               digest_of: Callable[[str], str] | None = None) -> str:
+    """A short hash of every output file's name and bytes (deterministic: sorted, content only).
+    `digest_of(output file)`: a content hash the build already knows (so unchanged files are not read)."""
     digest = hashlib.sha256()
     for rel in sorted(rendered):
         if rel == SW_FILE:
             continue
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(rendered[rel]).digest())
+        content = digest_of(rel).encode() if digest_of else hashlib.sha256(rendered[rel]).digest()
+        digest.update(rel.encode() + b"\0" + content)
     for rel in sorted(copies):
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(copies[rel].read_bytes()).digest())
+        content = digest_of(rel).encode() if digest_of else hashlib.sha256(copies[rel].read_bytes()).digest()
+        digest.update(rel.encode() + b"\0" + content)
     return digest.hexdigest()[:12]
 
 

@@ -17,6 +17,7 @@ from kimsite.errors import UsageError
 MARKER = ".kimsite-build"
 _TMP = ".kimsite-tmp-"
 _OLD = ".kimsite-old-"
+_UNDO = ".kimsite-undo-"  # journal + previous files of an incremental commit in progress
 
 
 class UnsafePath(ValueError):
@@ -79,6 +80,8 @@ class OutputWriter:
     def recover(self) -> None:
         """Clean up after a killed build: drop temp folders, put back an output caught mid-swap."""
         prefix = f".{self.out_dir.name}"
+        for entry in sorted(self.parent.glob(f"{prefix}{_UNDO}*")):
+            _rollback(self.out_dir, entry)
         for entry in sorted(self.parent.glob(f"{prefix}{_OLD}*")):
             if not self.out_dir.exists():
                 entry.rename(self.out_dir)
@@ -97,6 +100,39 @@ class OutputWriter:
         self.tmp = None
         if old.exists():
             shutil.rmtree(old)
+
+    def commit_changes(self, expected: set[str]) -> None:
+        """Incremental commit: move the files written into the temp folder over the output and remove
+        output files not in `expected`; unchanged files are never touched. Journaled in an undo folder,
+        so an error (here) or a kill (the next build's `recover()`) rolls the output back as it was."""
+        assert self.tmp is not None
+        written = files_under(self.tmp)
+        stale = [rel for rel in files_under(self.out_dir) if rel not in expected and rel != MARKER]
+        undo = self.parent / f".{self.out_dir.name}{_UNDO}{os.getpid()}"
+        if undo.exists():
+            shutil.rmtree(undo)
+        (undo / "files").mkdir(parents=True)
+        ops = [("W+" if (self.out_dir / rel).is_file() else "W0", rel) for rel in written]
+        ops += [("D", rel) for rel in stale]
+        (undo / "journal").write_text("".join(f"{op}\t{rel}\n" for op, rel in ops), encoding="utf-8")
+        try:
+            for op, rel in ops:
+                target = safe_join(self.out_dir, rel)
+                if op != "W0":
+                    backup = undo / "files" / rel
+                    backup.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(target, backup)
+                if op != "D":
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(self.tmp / rel, target)
+        except BaseException:
+            _rollback(self.out_dir, undo)
+            raise
+        (self.out_dir / MARKER).write_text("kimsite\n", encoding="utf-8")
+        shutil.rmtree(undo, ignore_errors=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp = None
+        _prune_empty_dirs(self.out_dir, stale)
 
     def abort(self) -> None:
         if self.tmp is not None and self.tmp.exists():
@@ -127,3 +163,49 @@ class OutputWriter:
         shutil.copyfile(source, target)
         self.files += 1
         self.bytes += target.stat().st_size
+
+
+def files_under(root: Path) -> list[str]:
+    """Relative POSIX paths of every file under `root` (no symlinks followed)."""
+    found: list[str] = []
+    base = str(root)
+    for dirpath, _dirnames, filenames in os.walk(base):
+        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        found.extend(prefix + name for name in filenames)
+    return found
+
+
+def _rollback(out_dir: Path, undo: Path) -> None:
+    """Undo an interrupted incremental commit from its journal (idempotent)."""
+    try:
+        lines = (undo / "journal").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
+    for line in reversed(lines):
+        op, _, rel = line.partition("\t")
+        if not rel:
+            continue
+        target = out_dir.joinpath(*rel.split("/"))
+        backup = undo.joinpath("files", *rel.split("/"))
+        if op == "W0":
+            if target.is_file() and not target.is_symlink():
+                target.unlink()
+        elif backup.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(backup, target)
+    shutil.rmtree(undo, ignore_errors=True)
+
+
+def _prune_empty_dirs(root: Path, removed: list[str]) -> None:
+    """Remove folders left empty by removed files (a full build would not have them either)."""
+    folders = sorted({rel.rsplit("/", 1)[0] for rel in removed if "/" in rel}, key=lambda r: -r.count("/"))
+    for rel in folders:
+        parts = rel.split("/")
+        while parts:
+            folder = root.joinpath(*parts)
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            parts.pop()

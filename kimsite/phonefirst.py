@@ -7,11 +7,11 @@ the budgets of every page before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kimsite.budgets import PageWeight, check_budgets, page_resources, resolve
+from kimsite.budgets import Analysis, PageWeight, check_budgets, page_resources, resolve
 from kimsite.errors import Report
 from kimsite.offline import SW_FILE, build_hash, kill_switch, service_worker
 from kimsite.search import INDEX_FILE, index_json
@@ -30,8 +30,10 @@ def _url_of(page_file: str) -> str:
     return "/" + page_file
 
 
-def finish(model: object, rendered: dict[str, bytes], copies: Mapping[str, Path], report: Report) -> list[PageWeight]:
-    """Add `cari/indeks.json` and `sw.js` to `rendered`; check budgets. Returns each page's weight."""
+def finish(model: object, rendered: MutableMapping[str, bytes], copies: Mapping[str, Path], report: Report,
+           analyse: Analysis | None = None, digest_of: Callable[[str], str] | None = None) -> list[PageWeight]:
+    """Add `cari/indeks.json` and `sw.js` to `rendered`; check budgets. Returns each page's weight.
+    `analyse` and `digest_of` (from the build cache) spare reading and parsing unchanged pages."""
     config = model.config  # type: ignore[attr-defined]
     rendered[INDEX_FILE] = index_json(model)
 
@@ -41,15 +43,32 @@ def finish(model: object, rendered: dict[str, bytes], copies: Mapping[str, Path]
         source = copies.get(rel)
         return source.read_bytes() if source is not None else None
 
-    pages = {rel: data for rel, data in rendered.items() if rel.endswith(".html")}
+    pages = _HtmlPages(rendered)
     base_path = config.base_path
     weights = check_budgets(pages, read, urlsplit(config.url).hostname or "",
-                            getattr(config, "sumber_luar", False), report, _url_of, base_path)
+                            getattr(config, "sumber_luar", False), report, _url_of, base_path, analyse)
     if config.offline:
         home = rendered.get("index.html", b"").decode("utf-8", "replace")
         precache = sorted({target for sheet in page_resources(home).stylesheets
                            if (target := resolve("index.html", sheet, base_path))})
-        rendered[SW_FILE] = service_worker(build_hash(rendered, copies), precache, config.bahasa).encode()
+        rendered[SW_FILE] = service_worker(build_hash(rendered, copies, digest_of), precache, config.bahasa).encode()
     else:
         rendered[SW_FILE] = kill_switch().encode()
     return weights
+
+
+class _HtmlPages(Mapping):  # type: ignore[type-arg]
+    """The HTML pages of `rendered`, read only when asked for (outputs may live on disk)."""
+
+    def __init__(self, rendered: Mapping[str, bytes]) -> None:
+        self._rendered = rendered
+        self._keys = [rel for rel in rendered if rel.endswith(".html")]
+
+    def __getitem__(self, rel: str) -> bytes:
+        return self._rendered[rel]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)

@@ -318,14 +318,18 @@ def _write_new(path: Path, text: str | bytes) -> None:
 
 def placeholder_photo() -> bytes:
     """A small, plain JPEG that says 'replace me': every new UMKM builds without a photo warning."""
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
     image = Image.new("RGB", (800, 600), (226, 232, 228))
     draw = ImageDraw.Draw(image)
     draw.rectangle((300, 220, 500, 360), outline=(90, 110, 100), width=8)
     draw.ellipse((360, 250, 440, 330), outline=(90, 110, 100), width=8)
     draw.rectangle((330, 200, 390, 222), fill=(90, 110, 100))
-    draw.text((400, 420), "Ganti dengan foto usaha", fill=(60, 70, 65), anchor="mm")
+    try:
+        font = ImageFont.load_default(size=40)
+    except TypeError:  # Pillow < 10.1 has one small bitmap font
+        font = ImageFont.load_default()
+    draw.text((400, 440), "Ganti dengan foto usaha", fill=(60, 70, 65), anchor="mm", font=font)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=80, optimize=True)
     return buffer.getvalue()

@@ -390,6 +390,10 @@ class OutputClaims:
             self._owners[key] = (file, origin)
             return True
         if previous[1] == origin:
+            if previous[0] == file:
+                return False
+            # One page naming `Kopi.png` and `kopi.png`: one would overwrite the other on Windows/macOS.
+            report.error(origin, line, "output.duplicate", file=file, other=previous[0])
             return False
         # Blame the content file; a generated page ("(kimsite)") is never the one to rename.
         culprit, other = (previous[1], origin) if origin.startswith("(") else (origin, previous[1])

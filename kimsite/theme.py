@@ -162,9 +162,11 @@ class Words(dict):
         raise jinja2.UndefinedError(f"kata tema '{key}' tidak ada di i18n")
 
 
-def make_environment(theme: Theme, config: SiteConfig, media: Any = None) -> jinja2.Environment:
+def make_environment(theme: Theme, config: SiteConfig, media: Any = None,
+                     environment_class: type[jinja2.Environment] = jinja2.Environment) -> jinja2.Environment:
+    """`environment_class`: the build passes one that records what each render reads (kimsite.cache)."""
     loader = RecordingLoader(theme.template_dirs)
-    env = jinja2.Environment(
+    env = environment_class(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,

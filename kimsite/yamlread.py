@@ -12,6 +12,7 @@ SafeLoader would not build (`!!python/object`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,28 +89,36 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
                 raise YamlProblem(line, "yaml.merge_key")
             if key in data:
                 raise YamlProblem(line, "yaml.duplicate_key", key)
-            data[key] = self.construct_object(value_node, deep=True)
+            data[key] = self._construct_at(value_node)
             data.lines[key] = line
             raw = _raw(value_node)
             if raw is not None:
                 data.raw[key] = raw
+
+    def _construct_at(self, node: Node) -> Any:
+        """Construct one value; a value SafeLoader cannot build (2024-13-45) is reported at its own line."""
+        try:
+            return self.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:
+            raise YamlProblem(node.start_mark.line + 1 + self.line_offset, "yaml.bad_value", str(exc)) from None
+
+    def refuse_tag(self, node: Node) -> Any:
+        raise YamlProblem(node.start_mark.line + 1 + self.line_offset, "yaml.tag", node.tag)
 
     def construct_located_list(self, node: SequenceNode):  # type: ignore[no-untyped-def]
         data = YamlList()
         data.line = node.start_mark.line + 1 + self.line_offset
         yield data
         for item in node.value:
-            data.append(self.construct_object(item, deep=True))
+            data.append(self._construct_at(item))
             data.lines.append(item.start_mark.line + 1 + self.line_offset)
             data.raw.append(_raw(item))
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_located_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_located_list)
-_Loader.add_constructor("tag:yaml.org,2002:omap", None)  # exotic tags: refused like unknown ones
-_Loader.add_constructor("tag:yaml.org,2002:pairs", None)
-_Loader.add_constructor("tag:yaml.org,2002:set", None)
-_Loader.add_constructor("tag:yaml.org,2002:binary", None)
+for _exotic in ("omap", "pairs", "set", "binary"):  # exotic tags: refused like unknown ones
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_exotic}", _Loader.refuse_tag)
 
 
 def _check_flow_depth(text: str, line_offset: int) -> None:
@@ -166,10 +175,11 @@ def load(text: str, line_offset: int = 0) -> Any:
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 if mark else 1) + line_offset
-        problem = exc.problem or exc.context or ""
-        raise YamlProblem(line, _classify(problem, exc), problem) from None
+        raise _located_problem(text, exc, line_offset) from None
+    except yaml.reader.ReaderError as exc:  # a control character, found before any parsing
+        found = _BAD_CHAR.search(text)
+        line = text.count("\n", 0, found.start()) + 1 if found else 1
+        raise YamlProblem(line + line_offset, "yaml.control_char", str(exc.reason)) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(1 + line_offset, "yaml.syntax", str(exc).splitlines()[0]) from None
     except RecursionError:
@@ -178,6 +188,53 @@ def load(text: str, line_offset: int = 0) -> Any:
         raise YamlProblem(1 + line_offset, "yaml.bad_value", str(exc)) from None
     finally:
         loader.dispose()
+
+
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_OPEN_QUOTE = re.compile(r"""^\s*(?:-\s+)?(?:[^\s#'"][^#'"]*?:\s+)?(["'])""")
+
+
+def _located_problem(text: str, exc: yaml.MarkedYAMLError, line_offset: int) -> YamlProblem:
+    """Turn libyaml's error into a YamlProblem at the line a volunteer must edit (not where the
+    parser happened to give up: an unclosed quote is reported where it was opened)."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    problem = exc.problem or exc.context or ""
+    key = _classify(problem, exc)
+    context = exc.context or ""
+    if key == "yaml.control_char":
+        found = _BAD_CHAR.search(text)
+        if found:
+            line = text.count("\n", 0, found.start()) + 1
+    elif "quoted scalar" in context or "did not find expected key" in problem or "end of stream" in problem:
+        quote_line = _unclosed_quote_line(text, line)
+        if quote_line:
+            line, key = quote_line, "yaml.unclosed_quote"
+        elif "quoted scalar" in context and exc.context_mark:
+            line, key = exc.context_mark.line + 1, "yaml.unclosed_quote"
+    elif "did not find expected ','" in problem and exc.context_mark:
+        line, key = exc.context_mark.line + 1, "yaml.unclosed_bracket"
+    elif key == "yaml.syntax" and "\t" in "".join(text.split("\n")[max(0, line - 2):line]):
+        key = "yaml.tab"  # libyaml says "cannot start any token" for a tab indent
+        line = next(i for i in range(max(1, line - 1), line + 1) if "\t" in text.split("\n")[i - 1])
+    elif "<document start>" in problem:
+        directive = next((i for i, row in enumerate(text.split("\n"), 1) if row.startswith("%")), 0)
+        if directive:
+            line, key = directive, "yaml.directive"
+    return YamlProblem(line + line_offset, key, problem)
+
+
+def _unclosed_quote_line(text: str, upto: int) -> int:
+    """The first line (up to `upto`) whose value opens a quote that the same line never closes."""
+    for number, row in enumerate(text.split("\n")[:upto], 1):
+        match = _OPEN_QUOTE.match(row)
+        if not match:
+            continue
+        quote, rest = match.group(1), row[match.end():]
+        closed = rest.replace("''", "") if quote == "'" else re.sub(r'\\.', "", rest)
+        if quote not in closed:
+            return number
+    return 0
 
 
 def _classify(problem: str, exc: yaml.MarkedYAMLError) -> str:

@@ -221,3 +221,20 @@ def test_the_volunteer_guide_explains_the_messages():
     assert listed and listed <= set(M), f"the guide lists unknown message keys: {sorted(listed - set(M))}"
     mine = {k for k in M if k.split(".")[0] in ("check", "umkm", "new", "init", "cms", "legalitas", "whatsapp")}
     assert mine <= listed, f"regenerate docs/panduan-relawan.md §9: missing {sorted(mine - listed)}"
+
+
+def test_github_paths_are_relative_to_the_checkout(tmp_path, monkeypatch):
+    site = make_site(tmp_path, f"""
+-- {UMKM}/keripik-tempe.md --
+---
+nama: Keripik Tempe Bu Sri
+kategori: oleh-oleh
+kontak:
+  whatsapp: "0812-3456-7890"
+diperbarui: 2026-10-01
+---
+Keripik tempe renyah buatan rumah, digoreng setiap pagi dengan minyak baru.
+""")
+    monkeypatch.chdir(site.parent)
+    result = run("check", "site", "--format", "github")
+    assert f"::warning file=site/{UMKM}/keripik-tempe.md,line=2," in result.output

@@ -1,0 +1,739 @@
+"""What incremental builds remember, and how a rebuild decides what is stale.
+
+The cache lives in `.kimsite-cache/build.cache` in the site folder (git-ignored). It remembers:
+
+- per Markdown source: its file signature and content hash, the parse-context key, and the parsed page
+  with its rendered Markdown (plus the link look-ups that rendering made, so a page is rendered again
+  when a page or file it links to appears, moves or disappears);
+- per output file: the key of its route (URL, template, route data, config, theme words, kimsite code),
+  the *facts* it read while rendering (recorded through Jinja's attribute look-ups, calls and template
+  loads: "page X", "kelurahan Y's list of UMKM", "template base.html", …), its hash and its file
+  signature in the output folder; and the value of every fact.
+
+A rebuild re-renders an output only when its route key changed, one of its facts has another value,
+or its file in the output folder is not the one kimsite wrote. Facts are values, not timestamps, so a
+full build and an incremental one give the same bytes. The file is checked (magic, format, kimsite and
+Python version, BLAKE2 hash of the payload) and anything wrong — or any exception while loading — makes
+the build discard it with a note and build everything; a cache is never trusted blindly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import os
+import pickle
+import shutil
+import sys
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any
+
+import jinja2
+from jinja2.runtime import Context
+
+from kimsite import __version__
+from kimsite.config import SiteConfig
+from kimsite.content import ImageRef, Page
+from kimsite.output import MARKER
+from kimsite.site import Kecamatan, KelurahanEntry, SiteModel
+
+CACHE_DIR = ".kimsite-cache"
+CACHE_FILE = "build.cache"
+MAGIC = b"KIMSITE-CACHE\n"
+FORMAT = 1
+SITE_METHODS = frozenset({"is_past", "upcoming", "past", "kelurahan_of"})
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def text_digest(*parts: str) -> str:
+    return digest("\0".join(parts).encode("utf-8", "surrogatepass"))
+
+
+Signature = tuple[int, int, int, int]
+
+
+def file_signature(path: Path | str) -> Signature | None:
+    """Size, mtime, ctime and inode: any write (even one that restores the mtime) changes ctime."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def code_key() -> str:
+    """kimsite's version and the signature of its own code, so editing kimsite invalidates the cache."""
+    parts = [__version__, sys.version, str(FORMAT)]
+    package = Path(__file__).parent
+    for path in sorted(package.glob("*.py")):
+        try:
+            parts.append(f"{path.name}:{digest(path.read_bytes())}")
+        except OSError:
+            parts.append(f"{path.name}:unreadable")
+    return text_digest(*parts)
+
+
+# -- stored data --------------------------------------------------------------------------------
+
+@dataclass
+class SourceEntry:
+    signature: Signature | None
+    digest: str  # of the file's bytes
+    context: str  # parse-context key (config, region list, build date)
+    blob: bytes  # pickle of ParsedSource
+
+
+@dataclass
+class ParsedSource:
+    """Everything parsing and rendering one Markdown file produced."""
+
+    page: Page | None
+    parse_diagnostics: list
+    markdown: Any  # kimsite.markdown.Rendered | None
+    markdown_diagnostics: list
+    lookups: tuple  # ((kind, key, answer), …) made by the link rewriter
+
+
+@dataclass
+class OutputEntry:
+    key: str  # route key, or the source signature of a copied file, or "" for generated files
+    deps: tuple[str, ...]
+    digest: str
+    signature: Signature | None  # of the file in the output folder
+    analysis: Any = None  # HTML pages: (resources it loads, gzip size), for the phone budgets
+
+
+@dataclass
+class BuildCache:
+    code: str = ""
+    out_dir: str = ""
+    sources: dict[str, SourceEntry] = field(default_factory=dict)
+    outputs: dict[str, OutputEntry] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
+    copy_digests: dict[str, str] = field(default_factory=dict)  # copied file's signature key → content hash
+
+
+def cache_path(site_dir: Path) -> Path:
+    return site_dir / CACHE_DIR / CACHE_FILE
+
+
+def load(site_dir: Path) -> tuple[BuildCache, str | None]:
+    """The cache of `site_dir`, or an empty one and the reason the stored one was discarded."""
+    path = cache_path(site_dir)
+    if not path.exists():
+        return BuildCache(code=code_key()), None
+    try:
+        data = path.read_bytes()
+        if not data.startswith(MAGIC):
+            raise ValueError("bukan berkas cache kimsite (not a kimsite cache file)")
+        header_end = data.index(b"\n", len(MAGIC))
+        fmt, version, python, checksum = data[len(MAGIC):header_end].decode("ascii").split(" ")
+        if int(fmt) != FORMAT or version != __version__ or python != _python_tag():
+            raise ValueError(f"dari versi lain (from another version: {version}, format {fmt})")
+        payload = data[header_end + 1:]
+        if digest(payload) != checksum:
+            raise ValueError("isi tidak cocok dengan hash-nya (checksum mismatch)")
+        cache = pickle.loads(payload)
+        if not isinstance(cache, BuildCache):
+            raise ValueError("isi tidak dikenal (unknown content)")
+    except Exception as exc:  # noqa: BLE001 - any problem means: do not trust it
+        return BuildCache(code=code_key()), f"{type(exc).__name__}: {exc}"[:200]
+    if cache.code != code_key():
+        return BuildCache(code=code_key()), None  # kimsite itself changed: silently start afresh
+    return cache, None
+
+
+def _python_tag() -> str:
+    return f"py{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def save(site_dir: Path, cache: BuildCache) -> None:
+    """Write atomically (temp file + rename); a failure to write the cache never fails the build."""
+    folder = site_dir / CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        payload = pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL)
+        header = MAGIC + f"{FORMAT} {__version__} {_python_tag()} {digest(payload)}\n".encode("ascii")
+        tmp = folder / f"{CACHE_FILE}.tmp-{os.getpid()}"
+        with open(tmp, "wb") as handle:
+            handle.write(header)
+            handle.write(payload)
+        os.replace(tmp, folder / CACHE_FILE)
+    except OSError:
+        pass
+
+
+def remove(site_dir: Path) -> bool:
+    folder = site_dir / CACHE_DIR
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder)
+        return True
+    return False
+
+
+# -- recording what a render reads ----------------------------------------------------------------
+
+class Recorder:
+    """The facts one render read. Module-global while rendering (one render at a time per process)."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def deep(self, value: Any, depth: int = 0) -> None:
+        """`value` goes into Python code we cannot watch: depend on all of it."""
+        kind = _kind(type(value))
+        if kind == "p":
+            self.keys.add("p:" + value.source.path)
+        elif kind == "e":
+            self.keys.add("E:" + value.kode)
+        elif kind == "k":
+            self.keys.add("K:" + value.slug)
+        elif kind == "s":
+            self.keys.add("*")
+        elif isinstance(value, ImageRef):
+            self.keys.add("i:" + value.url)
+        elif depth < 4:
+            if isinstance(value, (list, tuple, set, frozenset)):
+                for item in value:
+                    self.deep(item, depth + 1)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    self.deep(item, depth + 1)
+
+
+_ACTIVE: Recorder | None = None
+_KINDS: dict[type, str] = {}
+
+
+def _kind(cls: type) -> str:
+    found = _KINDS.get(cls)
+    if found is None:
+        if issubclass(cls, Page):
+            found = "p"
+        elif issubclass(cls, KelurahanEntry):
+            found = "e"
+        elif issubclass(cls, Kecamatan):
+            found = "k"
+        elif issubclass(cls, SiteModel):
+            found = "s"
+        else:
+            found = ""
+        _KINDS[cls] = found
+    return found
+
+
+def _record_access(obj: Any, name: Any) -> None:
+    kind = _kind(type(obj))
+    if not kind or _ACTIVE is None:
+        return
+    if kind == "p":
+        _ACTIVE.keys.add("p:" + obj.source.path)
+    elif kind == "e":
+        _ACTIVE.keys.add(f"o:e:{obj.kode}|{name}")
+    elif kind == "k":
+        _ACTIVE.keys.add(f"o:k:{obj.slug}|{name}")
+    else:
+        _ACTIVE.keys.add(f"o:s|{name}")
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _global_name(context: Context, func: Any) -> str:
+    for name, value in context.environment.globals.items():
+        if value is func:
+            return name
+    return ""
+
+
+class RecordingContext(Context):
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+        rec = _ACTIVE
+        if rec is not None:
+            owner = getattr(__obj, "__self__", None)
+            if owner is not None and _kind(type(owner)) == "s":
+                name = getattr(__obj, "__name__", "")
+                rec.keys.add(f"s:{name}" if name in SITE_METHODS else "*")
+            elif owner is not None:
+                rec.deep(owner)
+            elif args and not kwargs and all(isinstance(a, _PLAIN) for a in args):
+                name = _global_name(__self, __obj)
+                if name:  # e.g. kartu(current_url): a global computed from plain values, re-asked next build
+                    rec.keys.add("g:" + name + "\0" + "\0".join(f"{type(a).__name__}:{a}" for a in args))
+            for arg in args:
+                rec.deep(arg)
+            for arg in kwargs.values():
+                rec.deep(arg)
+        return super().call(__obj, *args, **kwargs)
+
+
+class RecordingEnvironment(jinja2.Environment):
+    """Records, for the render in progress, every model attribute read, call and template loaded."""
+
+    context_class = RecordingContext
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if _ACTIVE is not None:
+            _record_access(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if _ACTIVE is not None:
+            _record_access(obj, argument)
+        return super().getitem(obj, argument)
+
+    def _load_template(self, name: str, globals: Any) -> Any:  # noqa: A002 - Jinja's signature
+        if _ACTIVE is not None and isinstance(name, str):
+            _ACTIVE.keys.add("t:" + name)
+        return super()._load_template(name, globals)
+
+
+def watch_filters(env: jinja2.Environment) -> None:
+    """Filters written in Python get model objects and read them where no hook sees it: record their
+    arguments whole. Jinja's own filters read attributes through `environment.getattr`/`getitem`."""
+    from jinja2.filters import FILTERS
+
+    for name, func in list(env.filters.items()):
+        if FILTERS.get(name) is func:
+            continue
+        env.filters[name] = _watched(func)
+
+
+def _watched(func: Any) -> Any:
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        rec = _ACTIVE
+        if rec is not None:
+            for arg in args:
+                rec.deep(arg)
+            for arg in kwargs.values():
+                rec.deep(arg)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def start_recording() -> Recorder:
+    global _ACTIVE
+    _ACTIVE = Recorder()
+    return _ACTIVE
+
+
+def stop_recording() -> None:
+    global _ACTIVE
+    _ACTIVE = None
+
+
+# -- fact values ------------------------------------------------------------------------------------
+
+class Facts:
+    """The value of every fact in one build's model (memoised). Same model → same values."""
+
+    def __init__(self, model: SiteModel, page_fps: dict[str, str], template_dirs: list[str], nonce: str,
+                 env_globals: dict[str, Any] | None = None, media: Any = None) -> None:
+        self.model = model
+        self.env_globals = env_globals or {}
+        self.media = media
+        self.page_fps = page_fps
+        self.template_dirs = template_dirs
+        self.nonce = nonce  # makes values that cannot be fingerprinted differ from every other build
+        self.memo: dict[str, str] = {}
+        self.entries = {e.kode: e for e in model.kelurahan}
+        self.kecamatan = {k.slug: k for k in model.kecamatan}
+
+    def value(self, key: str) -> str:
+        found = self.memo.get(key)
+        if found is None:
+            found = self._compute(key)
+            self.memo[key] = found
+        return found
+
+    def _compute(self, key: str) -> str:
+        kind, _, rest = key.partition(":")
+        if kind == "p":
+            return self.page_fps.get(rest, "missing")
+        if kind == "t":
+            return self._template(rest)
+        if kind == "o":
+            obj_ref, _, attr = rest.partition("|")
+            obj = self._object(obj_ref)
+            if obj is None:
+                return "missing"
+            try:
+                value = getattr(obj, attr)
+            except Exception:  # noqa: BLE001 - a failing property is a value too
+                return "error"
+            return _short(self.vfp(value))
+        if kind == "E":
+            entry = self.entries.get(rest)
+            return "missing" if entry is None else _short(self.vfp(entry, deep=True, top=True))
+        if kind == "K":
+            kec = self.kecamatan.get(rest)
+            return "missing" if kec is None else _short(self.vfp(kec, deep=True, top=True))
+        if kind == "s":
+            return self._site_method(rest)
+        if kind == "i":
+            plan = getattr(self.media, "plan", None)
+            return _short(self.vfp(plan.lookup(rest))) if plan is not None else "none"
+        if kind == "g":
+            return self._global_call(rest)
+        if key == "*":
+            return self._everything()
+        return "unknown:" + self.nonce
+
+    def _object(self, ref: str) -> Any:
+        if ref == "s":
+            return self.model
+        if ref.startswith("e:"):
+            return self.entries.get(ref[2:])
+        if ref.startswith("k:"):
+            return self.kecamatan.get(ref[2:])
+        return None
+
+    def _template(self, name: str) -> str:
+        for folder in self.template_dirs:
+            path = os.path.join(folder, *name.split("/"))
+            if os.path.isfile(path):
+                try:
+                    with open(path, "rb") as handle:
+                        return digest(path.encode() + b"\0" + handle.read())
+                except OSError:
+                    return "unreadable:" + self.nonce
+        return "missing"
+
+    def _global_call(self, spec: str) -> str:
+        name, *args = spec.split("\0")
+        func = self.env_globals.get(name)
+        if func is None or getattr(func, "jinja_pass_arg", None) is not None:
+            return "unknown:" + self.nonce
+        values: list[Any] = []
+        for arg in args:
+            type_name, _, text = arg.partition(":")
+            if type_name == "str":
+                values.append(text)
+            elif type_name in ("int", "float"):
+                values.append(int(text) if type_name == "int" else float(text))
+            elif type_name == "bool":
+                values.append(text == "True")
+            else:
+                values.append(None)
+        try:
+            return _short(self.vfp(func(*values)))
+        except Exception:  # noqa: BLE001
+            return "error:" + self.nonce
+
+    def _site_method(self, name: str) -> str:
+        model = self.model
+        if name in ("is_past", "upcoming", "past"):
+            return _short("|".join(f"{a.source.path}={model.is_past(a)}" for a in model.agenda))
+        if name == "kelurahan_of":
+            return _short(self.vfp(model.by_kelurahan))
+        return "unknown:" + self.nonce
+
+    def _everything(self) -> str:
+        model = self.model
+        parts = [f"{path}={fp}" for path, fp in sorted(self.page_fps.items())]
+        parts.append(self.vfp(model.kecamatan, deep=True))
+        for name in ("umkm", "berita", "agenda", "halaman", "categories", "single", "by_kelurahan", "now"):
+            parts.append(self.vfp(getattr(model, name, None)))
+        parts.append(self._site_method("is_past"))
+        return _short("\n".join(parts))
+
+    def vfp(self, value: Any, deep: bool = False, top: bool = False) -> str:
+        """A string that changes whenever `value` (as a template could see it) changes."""
+        if value is None or isinstance(value, (bool, int, float)):
+            return repr(value)
+        if isinstance(value, str):
+            return repr(value)
+        if isinstance(value, (dt.date, dt.datetime, dt.time)):
+            return "d" + value.isoformat()
+        if isinstance(value, PurePath):
+            return "P" + str(value)
+        kind = _kind(type(value))
+        if kind == "p":
+            path = value.source.path
+            return f"p:{path}={self.page_fps.get(path, 'missing')}" if deep else "p:" + path
+        if kind == "e" and not top:
+            return f"e:{value.kode}" + ("=" + self.vfp(value, deep=True, top=True) if deep else "")
+        if kind == "k" and not top:
+            return f"k:{value.slug}" + ("=" + self.vfp(value, deep=True, top=True) if deep else "")
+        if kind == "s":
+            return "site"
+        if isinstance(value, SiteConfig):
+            return "config"
+        if isinstance(value, (list, tuple)):
+            return "[" + ",".join(self.vfp(v, deep) for v in value) + "]"
+        if isinstance(value, (set, frozenset)):
+            return "{" + ",".join(sorted(self.vfp(v, deep) for v in value)) + "}"
+        if isinstance(value, dict):
+            return "{" + ",".join(sorted(f"{self.vfp(k)}:{self.vfp(v, deep)}" for k, v in value.items())) + "}"
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            inner = ",".join(f"{f.name}={self.vfp(getattr(value, f.name), deep)}" for f in dataclasses.fields(value))
+            props = ""
+            if kind in ("e", "k"):  # properties computed from pages (display_name, kim_count, …)
+                props = ",".join(f"{name}={self.vfp(getattr(value, name), deep)}"
+                                 for name in _properties(type(value)))
+            return f"{type(value).__name__}({inner};{props})"
+        bound_self = getattr(value, "__self__", None)
+        if bound_self is not None and _kind(type(bound_self)) == "s":
+            return "m:" + getattr(value, "__name__", "?")
+        if isinstance(value, jinja2.runtime.Undefined):
+            return "undefined"
+        return "?" + self.nonce
+
+
+def _properties(cls: type) -> list[str]:
+    return sorted(name for name in dir(cls) if isinstance(getattr(cls, name, None), property))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 64 else digest(text.encode("utf-8", "surrogatepass"))
+
+
+def route_key(global_key: str, facts: Facts, url: str, template: str, origin: str, data: dict) -> str:
+    return text_digest(global_key, url, template, origin, facts.vfp(data))
+
+
+def page_fingerprint(source_digest: str, page: Page) -> str:
+    return text_digest(source_digest, page.body_html, page.toc_html)
+
+
+def changed_facts(old: dict[str, str], facts: Facts) -> set[str]:
+    """Keys whose value in this build differs from the stored one."""
+    return {key for key, value in old.items() if facts.value(key) != value}
+
+
+def dirty(entry: OutputEntry | None, key: str, changed: set[str]) -> bool:
+    return entry is None or entry.key != key or any(dep in changed for dep in entry.deps)
+
+
+def keys_of(recorded: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(recorded))
+
+
+# -- the outputs of one build -----------------------------------------------------------------------
+
+class OutputFiles(MutableMapping):  # type: ignore[type-arg]
+    """Output file → bytes, without holding every page in memory: a value is bytes, or a file in the
+    temp folder (written by this build) or in the output folder (unchanged), read when asked for."""
+
+    def __init__(self, tmp: Path | None = None, out: Path | None = None) -> None:
+        self._values: dict[str, bytes | str] = {}
+        self.tmp = tmp
+        self.out = out
+
+    def __getitem__(self, rel: str) -> bytes:
+        value = self._values[rel]
+        if isinstance(value, bytes):
+            return value
+        root = self.tmp if value == "tmp" else self.out
+        assert root is not None
+        return root.joinpath(*rel.split("/")).read_bytes()
+
+    def __setitem__(self, rel: str, value: bytes) -> None:
+        self._values[rel] = value
+
+    def set_file(self, rel: str, where: str) -> None:
+        self._values[rel] = where  # "tmp" | "out"
+
+    def __delitem__(self, rel: str) -> None:
+        del self._values[rel]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._values
+
+    def committed(self) -> None:
+        """After the swap or merge every file is in the output folder."""
+        self.tmp = self.out
+
+
+class OutputPlan:
+    """Decides which outputs must be made again, writes only changed bytes, and remembers the rest.
+
+    `incremental` is on when the output folder is the one kimsite wrote last time with this cache:
+    then an output whose route key and facts are unchanged, and whose file is still the one kimsite
+    wrote, is kept as is. `keep_bytes` (the preview server, `kimsite check`) holds every output in
+    memory, taking unchanged ones from the previous build's bytes.
+    """
+
+    def __init__(self, store: BuildCache, facts: Facts, global_key: str, writer: Any, out_dir: Path | None,
+                 keep_bytes: bool, previous: Any = None) -> None:
+        self.store = store
+        self.facts = facts
+        self.global_key = global_key
+        self.writer = writer
+        self.out_dir = out_dir.absolute() if out_dir is not None else None
+        self.keep_bytes = keep_bytes
+        self.previous = previous if previous is not None else {}
+        resolved = str(out_dir.resolve()) if out_dir is not None else ""
+        if writer is not None:  # the folder must be the one this cache describes, still marked as ours
+            self.incremental = bool(store.outputs and store.out_dir == resolved and (out_dir / MARKER).is_file())
+        else:
+            self.incremental = bool(store.outputs and self.previous)
+        self.files = OutputFiles(writer.tmp if writer is not None else None, self.out_dir)
+        self.new: dict[str, OutputEntry] = {}
+        self.route_keys: dict[str, str] = {}
+        self._changed: set[str] | None = None
+        self.written = 0
+        self.copy_digests_used: dict[str, str] = {}
+
+    # -- deciding ---------------------------------------------------------------------------------
+    def changed(self) -> set[str]:
+        if self._changed is None:
+            self._changed = changed_facts(self.store.facts, self.facts) if self.incremental else set()
+        return self._changed
+
+    def _intact(self, rel: str, entry: OutputEntry) -> bool:
+        if self.writer is None:
+            return rel in self.previous
+        assert self.out_dir is not None
+        return entry.signature is not None and file_signature(self.out_dir.joinpath(*rel.split("/"))) == entry.signature
+
+    def _keep(self, rel: str, entry: OutputEntry) -> None:
+        self.new[rel] = entry
+        if self.keep_bytes:
+            self.files[rel] = self.previous[rel]
+        else:
+            self.files.set_file(rel, "out")
+
+    def needs_render(self, rel: str, url: str, template: str, origin: str, data: dict) -> bool:
+        key = route_key(self.global_key, self.facts, url, template, origin, data)
+        self.route_keys[rel] = key
+        if not self.incremental:
+            return True
+        entry = self.store.outputs.get(rel)
+        if entry is None or dirty(entry, key, self.changed()) or not self._intact(rel, entry):
+            return True
+        if self.keep_bytes and rel not in self.previous:
+            return True
+        self._keep(rel, entry)
+        return False
+
+    # -- storing (in a worker or in-process) --------------------------------------------------------
+    def store_rendered(self, rel: str, data: bytes, keys: Iterable[str]) -> tuple:
+        """Write `data` if it differs from what the output folder holds; small result for the parent."""
+        hashed = digest(data)
+        written = self._put(rel, data, hashed)
+        analysis = analyse_page(data) if rel.endswith(".html") else None
+        return (rel, hashed, keys_of(keys), written, data if self.keep_bytes else None, analysis)
+
+    def _put(self, rel: str, data: bytes, hashed: str) -> bool:
+        if self.writer is None:
+            return False
+        entry = self.store.outputs.get(rel) if self.incremental else None
+        if entry is not None and entry.digest == hashed and self._intact(rel, entry):
+            return False
+        self.writer.write_bytes(rel, data)
+        return True
+
+    # -- collecting (in the parent) -----------------------------------------------------------------
+    def collect(self, result: tuple) -> None:
+        rel, hashed, deps, written, data, analysis = result
+        self.new[rel] = OutputEntry(self.route_keys.get(rel, ""), deps, hashed, None if written else
+                                    self._old_signature(rel), analysis)
+        self.written += written
+        if data is not None:
+            self.files[rel] = data
+        else:
+            self.files.set_file(rel, "tmp" if written else "out")
+
+    def _old_signature(self, rel: str) -> Signature | None:
+        entry = self.store.outputs.get(rel) if self.incremental else None
+        return entry.signature if entry is not None else None
+
+    def put_bytes(self, rel: str, data: bytes) -> None:
+        """A file made in the parent (feeds, sitemap, search index, …)."""
+        self.collect(self.store_rendered(rel, data, ()))
+
+    def put_copy(self, rel: str, source: Path) -> None:
+        key = self.copy_key(source)
+        entry = self.store.outputs.get(rel) if self.incremental else None
+        if entry is not None and entry.key == key and self._intact(rel, entry):
+            self.new[rel] = entry
+            return
+        if self.writer is not None:
+            self.writer.copy_file(rel, source)
+            self.written += 1
+        self.new[rel] = OutputEntry(key, (), self.copy_digest(source), None)
+
+    def copy_key(self, source: Path) -> str:
+        return "copy:" + str(source) + ":" + repr(file_signature(source))
+
+    def copy_digest(self, source: Path) -> str:
+        """Content hash of a copied file, read once per version of the file (keyed by its signature)."""
+        key = self.copy_key(source)
+        found = self.store.copy_digests.get(key)
+        if found is None:
+            try:
+                hasher = hashlib.blake2b(digest_size=16)
+                with open(source, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        hasher.update(block)
+                found = hasher.hexdigest()
+            except OSError:
+                found = "unreadable"
+            self.store.copy_digests[key] = found
+        self.copy_digests_used[key] = found
+        return found
+
+    # -- what the phone-first step needs without reading every page ---------------------------------
+    def analysis_of(self, rel: str) -> Any:
+        entry = self.new.get(rel)
+        return entry.analysis if entry is not None else None
+
+    def digest_of(self, rel: str, copies: dict[str, Path]) -> str:
+        entry = self.new.get(rel)
+        if entry is not None and entry.digest:
+            return entry.digest
+        if rel in copies:
+            return self.copy_digest(copies[rel])
+        return digest(self.files[rel])
+
+    # -- finishing ----------------------------------------------------------------------------------
+    def commit(self) -> None:
+        """Swap in (first build) or merge (incremental) the temp folder; then note every signature."""
+        if self.writer is None:
+            return
+        assert self.out_dir is not None
+        if self.incremental:
+            self.writer.commit_changes(set(self.new))
+        else:
+            self.writer.commit()
+        self.files.committed()
+        for rel, entry in self.new.items():
+            if entry.signature is None:
+                entry.signature = file_signature(self.out_dir.joinpath(*rel.split("/")))
+
+    def remember(self) -> None:
+        """Store this build's outputs and the value of every fact they read."""
+        if self.writer is None and not self.keep_bytes:
+            return
+        keys: set[str] = set()
+        for entry in self.new.values():
+            keys.update(entry.deps)
+        self.store.outputs = self.new
+        self.store.facts = {key: self.facts.value(key) for key in keys}
+        self.store.copy_digests = self.copy_digests_used
+        self.store.out_dir = str(self.out_dir.resolve()) if self.out_dir is not None else ""
+
+
+
+def analyse_page(data: bytes) -> tuple:
+    """What the phone budgets need from an HTML page, computed where it is rendered (in a worker)."""
+    from kimsite.budgets import gzip_size, page_resources
+
+    return (page_resources(data.decode("utf-8", "replace")), gzip_size(data))

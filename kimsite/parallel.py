@@ -1,0 +1,71 @@
+"""Running the per-page work of a build on every core: parse + Markdown, and template rendering.
+
+Workers are forked (`multiprocessing` "fork" context) *after* the parent has prepared the state they
+need (sources, link tables, the site model, the output writer), so nothing is sent to them but
+lists of indexes, in chunks; they send back only what the parent must collect. Results come back in
+submission order, so the output is the same whatever the number of workers. Small jobs, `-j1`, a
+platform without fork, or a parent with other threads running (the preview server) stay in-process.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+MIN_PARALLEL_ITEMS = 200  # below this, starting workers costs more than it saves
+Ticker = Callable[[str, int, int], None]  # (phase, done, total)
+
+_WORK: Callable[[int], Any] | None = None  # set in the parent before forking; inherited by workers
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _run_chunk(chunk: Sequence[int]) -> list[Any]:
+    assert _WORK is not None
+    return [_WORK(index) for index in chunk]
+
+
+def run(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", ticker: Ticker | None = None,
+        min_items: int | None = None) -> list[Any]:
+    """`[work(i) for i in range(count)]`, on `jobs` forked workers when it is worth it."""
+    global _WORK
+    tick = ticker or (lambda _phase, _done, _total: None)
+    threshold = MIN_PARALLEL_ITEMS if min_items is None else min_items
+    if jobs <= 1 or count < threshold or not _can_fork():
+        results = []
+        for index in range(count):
+            results.append(work(index))
+            if index % 64 == 63:
+                tick(phase, index + 1, count)
+        tick(phase, count, count)
+        return results
+    # Chunks: big enough to keep messages few, small enough to balance the load and show progress.
+    size = max(8, min(256, count // (jobs * 8) or 1))
+    chunks = [range(start, min(count, start + size)) for start in range(0, count, size)]
+    _WORK = work
+    gc.collect()
+    gc.freeze()  # objects made before the fork stay shared: the collector will not touch them
+    try:
+        context = multiprocessing.get_context("fork")
+        results = []
+        with context.Pool(min(jobs, len(chunks))) as pool:
+            for part in pool.imap(_run_chunk, chunks):
+                results.extend(part)
+                tick(phase, len(results), count)
+        return results
+    finally:
+        gc.unfreeze()
+        _WORK = None

@@ -1,0 +1,357 @@
+"""Incremental and parallel builds give exactly the bytes of a clean full build.
+
+Each test builds a small site (which fills `.kimsite-cache/`), changes one kind of input, builds
+again incrementally, and compares the whole output tree with a clean build (`--no-cache`) of the
+same sources into another folder. Also: a damaged cache is discarded with a note, `-j1` and `-j2`
+give the same tree, `kimsite clean` removes only what kimsite made, and an interrupted incremental
+commit is rolled back.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sitetools import SOURCE_DATE_EPOCH, build_site, make_site, tree_bytes
+
+from kimsite import cache, output, parallel
+from kimsite.build import BuildOptions, build
+from kimsite.cli import main
+from kimsite.theme import bundled_themes_dir
+
+UMKM = """---
+nama: {nama}
+kategori: kuliner
+kontak:
+  whatsapp: "081234567891"
+diperbarui: 2026-10-01
+---
+{body}
+"""
+BODY = "Kopi tubruk dan kopi susu yang diseduh dengan biji dari lereng Arjuno, setiap pagi dan sore hari."
+BERITA = """---
+judul: Pelatihan kemasan untuk perajin keripik
+tanggal: 2026-11-20
+penulis: Tim KIM Uji
+---
+Perajin belajar membuat kemasan yang menarik, lalu mencoba menitipkan produk di
+[Keripik Tempe Bu Sri](../umkm/keripik-tempe.md) dan toko oleh-oleh sekitar kampung.
+"""
+AGENDA = """---
+judul: Bazar UMKM akhir tahun
+mulai: 2026-12-05T08:00:00+07:00
+lokasi:
+  nama: Balai RW 3
+penyelenggara: KIM Purwantoro Uji
+---
+Bazar jajanan dan kerajinan warga, terbuka untuk umum dan gratis.
+"""
+STATIC_CSS = "body { color: #123; }\n"
+
+
+def _site(tmp_path: Path) -> Path:
+    """The base test site plus a second UMKM, a berita that links to a UMKM, an agenda, a portal page,
+    and a site theme that extends the bundled one with one template and one static file."""
+    umkm_template = (bundled_themes_dir() / "default/templates/umkm.html").read_text(encoding="utf-8")
+    site = make_site(tmp_path, f"""
+-- content/kelurahan/purwantoro/umkm/kopi-darto.md --
+{UMKM.format(nama="Kopi Pak Darto", body=BODY)}
+-- content/kelurahan/purwantoro/umkm/jamu-bu-tin.md --
+{UMKM.format(nama="Jamu Bu Tin", body="Jamu kunyit asam dan beras kencur segar, dibuat setiap pagi dari bahan pasar.")}
+-- content/kelurahan/purwantoro/berita/2026-11-20-pelatihan-kemasan.md --
+{BERITA}
+-- content/kelurahan/purwantoro/agenda/2026-12-05-bazar.md --
+{AGENDA}
+-- content/halaman/tentang.md --
+---
+judul: Tentang
+menu: true
+---
+Portal uji untuk kimsite.
+-- themes/default/tema.yaml --
+induk: default
+-- themes/default/static/css/uji.css --
+{STATIC_CSS}
+""")
+    (site / "themes/default/templates").mkdir(parents=True, exist_ok=True)
+    (site / "themes/default/templates/umkm.html").write_text(umkm_template, encoding="utf-8")
+    return site
+
+
+def _full_build(site: Path, folder: Path) -> dict[str, bytes]:
+    result = build_site(site, "-o", str(folder), "--no-cache")
+    assert result.exit_code == 0, result.output
+    return tree_bytes(folder)
+
+
+def _png(color: tuple[int, int, int]) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (480, 360), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _edit_content(site: Path) -> None:
+    path = site / "content/kelurahan/purwantoro/umkm/kopi-darto.md"
+    path.write_text(UMKM.format(nama="Kopi Arjuno Pak Darto", body=BODY + " Kini juga ada kopi jahe."),
+                    encoding="utf-8")
+
+
+def _new_file(site: Path) -> None:
+    (site / "content/kelurahan/purwantoro/umkm/batik-sari.md").write_text(
+        UMKM.format(nama="Batik Sari", body="Batik tulis motif topeng Malangan, dikerjakan tangan di rumah."),
+        encoding="utf-8")
+
+
+def _delete_file(site: Path) -> None:
+    (site / "content/kelurahan/purwantoro/umkm/jamu-bu-tin.md").unlink()
+
+
+def _rename_file(site: Path) -> None:
+    folder = site / "content/kelurahan/purwantoro/umkm"
+    (folder / "jamu-bu-tin.md").rename(folder / "jamu-kunyit-bu-tin.md")
+
+
+def _rename_linked_file(site: Path) -> None:
+    """The berita links to keripik-tempe.md: rename the UMKM and fix the link, as a volunteer would."""
+    folder = site / "content/kelurahan/purwantoro"
+    (folder / "umkm/keripik-tempe.md").rename(folder / "umkm/keripik-tempe-sanan.md")
+    berita = folder / "berita/2026-11-20-pelatihan-kemasan.md"
+    berita.write_text(BERITA.replace("keripik-tempe.md", "keripik-tempe-sanan.md"), encoding="utf-8")
+
+
+def _edit_template(site: Path) -> None:
+    path = site / "themes/default/templates/umkm.html"
+    text = path.read_text(encoding="utf-8")
+    assert "{% block content %}" in text
+    path.write_text(text.replace("{% block content %}", '{% block content %}<p class="uji">Diubah</p>', 1),
+                    encoding="utf-8")
+
+
+def _edit_theme_static(site: Path) -> None:
+    (site / "themes/default/static/css/uji.css").write_text("body { color: #456; }\n", encoding="utf-8")
+
+
+def _edit_site_yaml(site: Path) -> None:
+    path = site / "site.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Situs kecil untuk pengujian kimsite.",
+                                                              "Situs uji yang deskripsinya diubah."),
+                    encoding="utf-8")
+
+
+def _edit_image(site: Path) -> None:
+    (site / "content/kelurahan/purwantoro/umkm/keripik.png").write_bytes(_png((20, 160, 90)))
+
+
+def _edit_region_list(site: Path) -> None:
+    path = site / "data/wilayah.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "35.73.03.1002,Kedungkandang,Cemorokandang\n",
+                    encoding="utf-8")
+
+
+CHANGES = {
+    "content-edit": _edit_content,
+    "new-file": _new_file,
+    "deleted-file": _delete_file,
+    "renamed-file": _rename_file,
+    "renamed-linked-file": _rename_linked_file,
+    "template-edit": _edit_template,
+    "theme-static-edit": _edit_theme_static,
+    "site-yaml-edit": _edit_site_yaml,
+    "image-edit": _edit_image,
+    "region-list-edit": _edit_region_list,
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_an_incremental_build_after_a_change_equals_a_clean_build(tmp_path, change):
+    site = _site(tmp_path)
+    first = build_site(site)
+    assert first.exit_code == 0, first.output
+    assert (site / cache.CACHE_DIR / cache.CACHE_FILE).is_file()
+    before = tree_bytes(site / "build")
+
+    CHANGES[change](site)
+    again = build_site(site)
+    assert again.exit_code == 0, again.output
+    incremental = tree_bytes(site / "build")
+    assert incremental != before  # the change is visible in the output…
+    assert incremental == _full_build(site, tmp_path / "full")  # …and gives exactly a clean build's bytes
+
+
+def test_the_changes_show_where_expected(tmp_path):
+    """Spot checks that the tests above compare outputs that really changed in the right places."""
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    _edit_content(site)
+    _edit_template(site)
+    assert build_site(site).exit_code == 0
+    umkm = (site / "build/kelurahan/purwantoro/umkm/kopi-darto/index.html").read_text(encoding="utf-8")
+    assert "Kopi Arjuno Pak Darto" in umkm and "kopi jahe" in umkm and 'class="uji"' in umkm
+    listing = (site / "build/kelurahan/purwantoro/umkm/index.html").read_text(encoding="utf-8")
+    assert "Kopi Arjuno Pak Darto" in listing  # a list page that shows the UMKM was rendered again
+    _delete_file(site)
+    assert build_site(site).exit_code == 0
+    assert not (site / "build/kelurahan/purwantoro/umkm/jamu-bu-tin").exists()
+
+
+def _api_build(site: Path, monkeypatch, **kwargs) -> object:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    return build(BuildOptions(site_dir=site, **kwargs))
+
+
+def test_a_rebuild_without_changes_writes_nothing_and_one_edit_writes_little(tmp_path, monkeypatch):
+    site = _site(tmp_path)
+    first = _api_build(site, monkeypatch)
+    page = site / "build/kelurahan/purwantoro/umkm/jamu-bu-tin/index.html"
+    inode = page.stat().st_ino
+    again = _api_build(site, monkeypatch)
+    assert again.written == 0 and again.files == first.files
+    assert page.stat().st_ino == inode  # untouched, not rewritten
+    _edit_content(site)
+    edited = _api_build(site, monkeypatch)
+    assert 0 < edited.written < first.files // 2
+    assert page.stat().st_ino == inode  # a page that does not show the edited UMKM was not rewritten
+
+
+def test_an_output_file_changed_by_hand_is_rebuilt(tmp_path):
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    target = site / "build/kelurahan/purwantoro/umkm/kopi-darto/index.html"
+    target.write_text("dirusak", encoding="utf-8")
+    (site / "build/sampah.txt").write_text("bukan dari kimsite", encoding="utf-8")
+    assert build_site(site).exit_code == 0
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped-byte", "other-version"])
+def test_a_damaged_cache_is_discarded_with_a_note(tmp_path, damage):
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    path = site / cache.CACHE_DIR / cache.CACHE_FILE
+    data = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"\x00not a cache at all" * 10)
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flipped-byte":
+        middle = len(data) // 2
+        path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
+    else:
+        path.write_bytes(data.replace(b" 0.", b" 99.", 1) if b" 0." in data else data.replace(b"KIMSITE", b"KIMSITF"))
+    _edit_content(site)
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    assert "cache build `.kimsite-cache/build.cache` rusak atau dibuat versi lain" in result.output
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+    # the damaged file was replaced by a good one: the next build has no note
+    assert "rusak" not in build_site(site).output
+
+
+def test_workers_give_the_same_bytes_as_one_process(tmp_path, monkeypatch):
+    if not parallel._can_fork():
+        pytest.skip("no fork here (or other threads running): builds stay in-process")
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)  # use the pool even for this small site
+    forked: list[int] = []
+    real_pool = parallel.multiprocessing.get_context("fork").Pool
+
+    def counting_pool(*args, **kwargs):
+        forked.append(1)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(parallel.multiprocessing.get_context("fork"), "Pool", counting_pool)
+    site = _site(tmp_path)
+    one = build_site(site, "-o", str(tmp_path / "j1"), "-j1", "--no-cache")
+    assert one.exit_code == 0, one.output
+    assert forked == []
+    two = build_site(site, "-o", str(tmp_path / "j2"), "-j2", "--no-cache")
+    assert two.exit_code == 0, two.output
+    assert len(forked) == 2  # parse + Markdown, then templates
+    assert tree_bytes(tmp_path / "j1") == tree_bytes(tmp_path / "j2")
+    assert one.output.splitlines()[:-1] == two.output.splitlines()[:-1]  # same warnings, same order
+
+
+def test_errors_found_by_workers_are_reported_like_in_one_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    site = _site(tmp_path)
+    (site / "content/kelurahan/purwantoro/umkm/rusak.md").write_text(
+        UMKM.format(nama="Rusak", body=BODY).replace("kuliner", "kulner"), encoding="utf-8")
+    one = build_site(site, "-j1")
+    two = build_site(site, "-j2")
+    assert one.exit_code == two.exit_code == 1
+    assert "content/kelurahan/purwantoro/umkm/rusak.md:3:" in two.output
+    assert one.output == two.output
+
+
+def _clean(*args: str) -> str:
+    result = CliRunner().invoke(main, ["clean", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_clean_removes_the_output_and_the_cache_and_nothing_else(tmp_path):
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    sources = {p for p in site.rglob("*") if "build" not in p.parts and cache.CACHE_DIR not in p.parts}
+    _clean(str(site))
+    assert not (site / "build").exists() and not (site / cache.CACHE_DIR).exists()
+    assert {p for p in site.rglob("*")} == sources
+    assert "tidak ada yang perlu dihapus" in _clean(str(site))
+
+
+def test_clean_leaves_a_folder_kimsite_did_not_make(tmp_path):
+    site = _site(tmp_path)
+    foreign = tmp_path / "milik-orang"
+    foreign.mkdir()
+    (foreign / "penting.txt").write_text("jangan dihapus", encoding="utf-8")
+    out = _clean(str(site), "-o", str(foreign))
+    assert (foreign / "penting.txt").read_text(encoding="utf-8") == "jangan dihapus"
+    assert "bukan keluaran kimsite" in out
+
+
+def test_an_interrupted_incremental_commit_is_rolled_back(tmp_path, monkeypatch):
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    before = tree_bytes(site / "build")
+    _edit_content(site)
+    _delete_file(site)
+    real_replace = os.replace
+    calls = []
+
+    def failing_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 4:  # some files already moved in, some old ones already set aside
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", failing_replace)
+    result = build_site(site)
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert len(calls) >= 4
+    monkeypatch.setattr(output.os, "replace", real_replace)
+    assert tree_bytes(site / "build") == before
+    assert sorted(p.name for p in site.iterdir() if ".kimsite-" in p.name and p.name != cache.CACHE_DIR) == []
+    assert build_site(site).exit_code == 0
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+
+
+def test_a_commit_killed_midway_is_rolled_back_by_the_next_build(tmp_path):
+    """A journal left by a killed build (moved files, undo folder) is undone before anything else."""
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    out = site / "build"
+    before = tree_bytes(out)
+    undo = site / ".build.kimsite-undo-99999"
+    (undo / "files/kelurahan/purwantoro/umkm/kopi-darto").mkdir(parents=True)
+    moved = "kelurahan/purwantoro/umkm/kopi-darto/index.html"
+    os.replace(out / moved, undo / "files" / moved)
+    (out / moved).write_text("setengah jadi", encoding="utf-8")
+    (out / "baru.html").write_text("baru", encoding="utf-8")
+    (undo / "journal").write_text(f"W+\t{moved}\nW0\tbaru.html\n", encoding="utf-8")
+    output.OutputWriter(out).recover()
+    assert tree_bytes(out) == before
+    assert not undo.exists()
