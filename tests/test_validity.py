@@ -3,6 +3,7 @@ internal link, canonical/feed/sitemap URLs absolute under the base URL."""
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from sitetools import build_site, make_site
 
@@ -195,3 +197,33 @@ def test_small_sites_have_no_broken_link_under_a_sub_path(tmp_path, extra):
     assert check_links(files, "/repo/", site_url=BASE_URL) == []
     single = "kauman" not in extra
     assert (b'http-equiv="refresh"' in files["kelurahan/purwantoro/index.html"]) == single
+
+
+def front_matter(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8-sig")
+    return yaml.safe_load(text.split("---", 2)[1]) or {}
+
+
+def test_portal_home_shows_every_kecamatan_kelurahan_category_count_and_kim_coverage(bundled):
+    """Expected numbers come from the repository's own data files, read independently of kimsite."""
+    with open(REPO / "data" / "wilayah.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    kecamatan = sorted({row["kecamatan"] for row in rows})
+    indexes = sorted((REPO / "content" / "kelurahan").glob("*/_index.md"))
+    with_kim = sum(1 for path in indexes if (front_matter(path).get("kim") or {}).get("ada") is True)
+    umkm = [front_matter(p) for p in sorted((REPO / "content" / "kelurahan").glob("*/umkm/**/*.md"))]
+    home = BeautifulSoup((bundled / "index.html").read_text(encoding="utf-8"), "html.parser")
+    text = home.get_text(" ", strip=True)
+    assert len(rows) == 57 and len(kecamatan) == 5
+    for name in kecamatan:
+        assert home.find(string=name) is not None, name
+    for row in rows:
+        assert row["kelurahan"] in text, row["kelurahan"]
+    assert f"{with_kim} dari 57 kelurahan punya KIM" in text
+    assert f"{len(indexes)} kelurahan sudah punya situs" in text
+    chips = {a.get_text(" ", strip=True).rsplit(" ", 1)[0]: int(a.select_one(".count").get_text())
+             for a in home.select_one("#kategori").find_next("ul").find_all("a")}
+    names = {c["slug"]: c["nama"] for c in yaml.safe_load((REPO / "site.yaml").read_text())["kategori_umkm"]}
+    expected = {names[slug]: sum(1 for u in umkm if u.get("kategori") == slug) for slug in names}
+    assert chips == expected
+    assert sum(chips.values()) == len(umkm) >= 30
