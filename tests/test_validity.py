@@ -227,3 +227,50 @@ def test_portal_home_shows_every_kecamatan_kelurahan_category_count_and_kim_cove
     expected = {names[slug]: sum(1 for u in umkm if u.get("kategori") == slug) for slug in names}
     assert chips == expected
     assert sum(chips.values()) == len(umkm) >= 30
+
+
+def test_an_english_portal_is_valid_and_its_links_resolve(tmp_path):
+    site = make_site(tmp_path, """
+-- site.yaml --
+nama: Test Portal
+url: https://contoh.github.io/uji/
+deskripsi: A small English portal.
+bahasa: en
+pengelola:
+  nama: KIM Test
+  jenis: kim
+-- content/kelurahan/kauman/_index.md --
+---
+kode: "35.73.02.1001"
+deskripsi: A second kelurahan.
+kim:
+  ada: false
+---
+Profile.
+-- content/kelurahan/kauman/agenda/2026-12-01-market.md --
+---
+judul: Night market
+mulai: 2026-12-01 18:00
+selesai: 2026-12-01 22:00
+lokasi: {nama: Town square, lat: -7.98, lon: 112.63}
+penyelenggara: KIM Test
+biaya: 5000
+---
+Food stalls.
+-- content/kelurahan/kauman/berita/2026-11-02-cleanup.md --
+---
+judul: Clean-up day
+tanggal: 2026-11-02
+penulis: KIM Test
+umkm_terkait: [purwantoro/keripik-tempe]
+---
+We cleaned the river [with them](../../purwantoro/umkm/keripik-tempe.md).
+""")
+    out = tmp_path / "out"
+    result = build_site(site, "-o", str(out), "--base-url", BASE_URL, "--strict")
+    assert result.exit_code == 0, result.output
+    assert check_links(read_tree(out), "/repo/", site_url=BASE_URL) == []
+    news = BeautifulSoup((out / "kelurahan/kauman/berita/cleanup/index.html").read_text(), "html.parser")
+    assert news.html["lang"] == "en" and news.select_one("article time").get_text() == "Monday, 2 November 2026"
+    result = run_vnu(out)
+    assert result.returncode == 0, (result.stdout + result.stderr)[:5000]
