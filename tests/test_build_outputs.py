@@ -339,6 +339,32 @@ def test_raw_html_is_sanitised_with_a_warning_naming_the_file(tmp_path):
     assert build_site(site, "--strict").exit_code == 1
 
 
+@pytest.mark.parametrize("raw", [
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="java&#x09;script:alert(1)">x</a>',
+    '<a href=" javascript:alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<img src="data:text/html;base64,PHNjcmlwdD4=" alt="x">',
+    '<svg onload="alert(1)"><circle r="1"/></svg>',
+    '<style>body{display:none}</style>',
+    '<form action="https://contoh.id/"><input name="nik"></form>',
+    '<object data="x.swf"></object><embed src="x.swf">',
+    '<base href="https://jahat.example/">',
+    '<meta http-equiv="refresh" content="0; url=https://jahat.example/">',
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
+])
+def test_dangerous_html_never_reaches_the_page(tmp_path, raw):
+    site = make_site(tmp_path, files(**{"content/halaman/tentang.md": f"---\njudul: Tentang\n---\nHalo.\n\n{raw}\n"}))
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    assert any(x.startswith("content/halaman/tentang.md:4: peringatan:") for x in result.lines()), result.output
+    body = (site / "build/tentang/index.html").read_text().split('class="prose">', 1)[1].split("</article>")[0]
+    for bad in ("javascript", "vbscript", "data:", "<svg", "onload", "<style", "<form", "<object", "<embed",
+                "<base", "http-equiv", "jahat.example", "<math"):
+        assert bad not in body.lower(), (bad, body)
+
+
 def test_safe_html_gives_no_warning(tmp_path):
     site = make_site(tmp_path, """
     -- content/halaman/tentang.md --
