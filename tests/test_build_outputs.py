@@ -82,6 +82,8 @@ def test_site_theme_overrides_one_template_and_one_static_file(tmp_path):
     {% block content %}<h1>Nyasar, Lur!</h1>{% endblock %}
     -- themes/milik-kami/static/css/kimsite.css --
     body { color: teal; }
+    -- themes/milik-kami/i18n/id.yaml --
+    pesan_wa: Pesan sekarang lewat WA
     """)
     result = build_site(site)
     assert result.exit_code == 0, result.output
@@ -89,6 +91,9 @@ def test_site_theme_overrides_one_template_and_one_static_file(tmp_path):
     assert "Nyasar, Lur!" in (out / "404.html").read_text()
     assert (out / "css/kimsite.css").read_text() == "body { color: teal; }\n"
     assert (out / "favicon.svg").is_file()  # everything else still comes from the parent theme
+    umkm = page(site, "kelurahan/purwantoro/umkm/keripik-tempe/")
+    assert umkm.select_one('a[href^="https://wa.me/62"]').get_text(strip=True) == "Pesan sekarang lewat WA"
+    assert umkm.find(string="Langsung ke isi") is not None
     assert page(site, "/").h1.get_text(strip=True) == "Kelurahan Purwantoro"
 
 
