@@ -19,6 +19,12 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from sitetools import SOURCE_DATE_EPOCH, build_site, make_site, tree_bytes
+from watchdog.events import (
+    DirModifiedEvent,
+    FileClosedNoWriteEvent,
+    FileModifiedEvent,
+    FileOpenedEvent,
+)
 
 import kimsite.server as server_module
 from kimsite.cli import main
@@ -27,6 +33,7 @@ from kimsite.server import (
     PortInUse,
     ServeOptions,
     Server,
+    _WatchHandler,
     classify_events,
     inject,
     output_url,
@@ -466,13 +473,16 @@ Versi 1 usaha {i:03d}.
 """ for i in range(100))
     site = make_site(tmp_path, spec)
     with running(site, watch=False) as server:
+        handler = _WatchHandler(server)  # what the observer calls, fed by hand
         builds = server.builds
         paths = sorted((site / "content/kelurahan/purwantoro/umkm").glob("usaha-*.md"))
         for round_ in range(5):  # 500 events, as a `git checkout` makes, each a real change
             for path in paths:
+                handler.dispatch(FileOpenedEvent(str(path)))  # reads and no-write closes are not edits
+                handler.dispatch(FileClosedNoWriteEvent(str(path)))
                 path.write_text(path.read_text(encoding="utf-8").replace(f"Versi {round_ + 1}", f"Versi {round_ + 2}"),
                                 encoding="utf-8")
-                server.notify_paths([path])
+                handler.dispatch(FileModifiedEvent(str(path)))
         settle(server, quiet=0.4)
         assert 1 <= server.builds - builds <= 2
         assert server.out_dir is not None
@@ -693,3 +703,43 @@ def test_late_subscriber_gets_what_it_missed(tmp_path: Path) -> None:
         assert server.subscribe(server.state.generation, server.instance).empty()  # up to date: nothing
         stale = server.subscribe(server.state.generation, "server-lain").get(timeout=1)
         assert stale is not None and b'"*"' in stale  # a page from an earlier server run reloads once
+
+
+def test_watch_handler_ignores_reads_and_folder_mtimes(tmp_path: Path) -> None:
+    site = make_site(tmp_path)
+    md = site / UMKM_MD
+    with running(site, watch=False) as server:
+        handler = _WatchHandler(server)
+        builds = server.builds
+        for event in (FileOpenedEvent(str(md)), FileClosedNoWriteEvent(str(md)), DirModifiedEvent(str(md.parent)),
+                      FileModifiedEvent(str(md.parent / ".keripik-tempe.md.swp"))):
+            handler.dispatch(event)
+        assert not server.busy
+        settle(server, quiet=0.3)
+        assert server.builds == builds
+        handler.dispatch(FileModifiedEvent(str(md)))
+        assert server.busy
+        settle(server, quiet=0.3)
+        assert server.builds == builds + 1
+
+
+def test_a_save_during_the_first_build_is_not_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site(tmp_path)
+    md = site / UMKM_MD
+    original = server_module.build
+    calls: list[int] = []
+
+    def save_while_building(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = original(*args, **kwargs)
+        if not calls:
+            md.write_text(replace_body(md.read_text(encoding="utf-8"), "Disimpan saat build pertama."),
+                          encoding="utf-8")
+            time.sleep(0.3)  # still "building" while the watcher sees the save
+        calls.append(1)
+        return result
+
+    monkeypatch.setattr(server_module, "build", save_while_building)
+    with running(site) as server:
+        settle(server)
+        assert len(calls) == 2
+        assert "Disimpan saat build pertama." in get_html(server, UMKM_URL).get_text()
