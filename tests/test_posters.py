@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser import chromium_browser, serve  # noqa: F401 - fixture
+from browser import CHROME_ARGS, CHROMIUM, have_chromium
 from PIL import Image
 from sitetools import build_site, make_site, page
 
@@ -179,8 +179,16 @@ def test_poster_pages_are_valid_html(built):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _pdf_pages(pdf: bytes) -> list[tuple[int, int]]:
-    """(width, height) in points of each page of a PDF (one size per document here)."""
+def _print_pdf(html: Path, tmp_path: Path) -> list[tuple[int, int]]:
+    """Print `html` with headless Chromium (its own process, no Playwright); (width, height) in points
+    of each page. Chromium's command-line printing follows the page's CSS `@page size`."""
+    if not have_chromium():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    pdf_path = tmp_path / f"{html.stem}.pdf"
+    subprocess.run([CHROMIUM, "--headless=new", *CHROME_ARGS, f"--user-data-dir={tmp_path / 'profil'}",
+                    "--no-pdf-header-footer", f"--print-to-pdf={pdf_path}", html.as_uri()],
+                   capture_output=True, timeout=120, check=False)
+    pdf = pdf_path.read_bytes()
     count = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
     sizes = {(round(float(w)), round(float(h)))
              for w, h in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)}
@@ -188,22 +196,22 @@ def _pdf_pages(pdf: bytes) -> list[tuple[int, int]]:
     return [sizes.pop()] * count
 
 
-def test_printing_gives_a6_or_a4_pages_without_navigation(built, chromium_browser):  # noqa: F811
-    with serve(built / "build") as base:
-        tab = chromium_browser.new_page()
-        tab.goto(f"{base}/kelurahan/purwantoro/umkm/keripik-tempe/poster/")
-        tab.emulate_media(media="print")
-        assert not tab.locator(".site-header").is_visible()
-        assert not tab.locator(".poster-pilihan").is_visible()
-        assert tab.locator(".poster").is_visible()
-        assert _pdf_pages(tab.pdf(prefer_css_page_size=True)) == [(298, 420)]  # A6: 105 × 148 mm
-        tab.emulate_media(media="screen")  # the size choice is hidden in print
-        tab.check("#ukuran-a4")
-        tab.emulate_media(media="print")  # page.pdf() prints with the emulated media
-        assert _pdf_pages(tab.pdf(prefer_css_page_size=True)) == [(595, 842)]  # A4
-        tab.goto(f"{base}/kelurahan/purwantoro/umkm/poster/")
-        assert _pdf_pages(tab.pdf(prefer_css_page_size=True)) == [(298, 420)] * 2  # one poster per page
-        tab.close()
+def _choose_a4(html: Path) -> Path:
+    """The same page with A4 chosen (what ticking the A4 radio does), saved beside it."""
+    text = html.read_text(encoding="utf-8")
+    text = text.replace(' value="a6" checked', ' value="a6"').replace(' value="a4"', ' value="a4" checked')
+    chosen = html.with_name("a4.html")
+    chosen.write_text(text, encoding="utf-8")
+    return chosen
+
+
+def test_printing_gives_a6_or_a4_pages(built, tmp_path):
+    one = built / "build/kelurahan/purwantoro/umkm/keripik-tempe/poster/index.html"
+    assert _print_pdf(one, tmp_path) == [(298, 420)]  # A6: 105 × 148 mm, one page
+    assert _print_pdf(_choose_a4(one), tmp_path) == [(595, 842)]  # A4
+    every = built / "build/kelurahan/purwantoro/umkm/poster/index.html"
+    assert _print_pdf(every, tmp_path) == [(298, 420)] * 2  # one poster per page
+    assert _print_pdf(_choose_a4(every), tmp_path) == [(595, 842)] * 2
 
 
 def test_umkm_page_and_kelurahan_list_link_to_the_posters(built):
