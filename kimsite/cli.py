@@ -52,6 +52,10 @@ def main() -> None:
       kimsite build                  membangun situs di folder ini ke build/
       kimsite build situs-saya -o public --base-url https://kim.github.io/situs/
       kimsite serve                  pratinjau langsung di http://127.0.0.1:8000/
+      kimsite init kim-purwantoro --kelurahan Purwantoro    situs baru
+      kimsite new umkm "Keripik Tempe Bu Sri"              berkas UMKM baru dari templat
+      kimsite check                  periksa semuanya tanpa menulis apa pun
+      kimsite cms                    formulir penyuntingan di /admin/
     """
 
 
