@@ -453,3 +453,109 @@ def image_warnings(plan: ImagePlan, refs: Iterable[tuple[str, str, int, str]]) -
         if source.width < SMALL_SOURCE_WIDTH:
             found.append((origin, line, "image.small", {"src": src, "width": source.width}))
     return found
+
+
+# -- images copied as they are (static/ and theme files no content names) ---------------------------
+
+_JPEG_DROP = {0xE1, 0xED, 0xFE}  # APP1 (EXIF, XMP), APP13 (IPTC/Photoshop), COM
+_PNG_DROP = {b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"}
+_WEBP_DROP = {b"EXIF", b"XMP "}
+
+
+def strip_metadata(data: bytes) -> bytes | None:
+    """`data` without EXIF/XMP/IPTC/comments, losslessly (pixels untouched); None when there is nothing
+    to remove or the file is not a JPEG, PNG or WebP we can walk safely. For images nobody re-encodes:
+    a photo a site owner drops in static/ and links from a template must not publish its GPS either."""
+    if data[:2] == b"\xff\xd8":
+        return _strip_jpeg(data)
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return _strip_chunks(data, 8, _PNG_DROP, png=True)
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return _strip_webp(data)
+    return None
+
+
+def _strip_jpeg(data: bytes) -> bytes | None:
+    out, pos, dropped = bytearray(data[:2]), 2, False
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xDA:  # start of scan: the rest is image data
+            break
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        end = pos + 2 + length
+        if length < 2 or end > len(data):
+            return None
+        if marker in _JPEG_DROP:
+            dropped = True
+        else:
+            out += data[pos:end]
+        pos = end
+    else:
+        return None
+    return bytes(out + data[pos:]) if dropped else None
+
+
+def _strip_chunks(data: bytes, start: int, drop: set[bytes], png: bool) -> bytes | None:
+    out, pos, dropped = bytearray(data[:start]), start, False
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        end = pos + 12 + length
+        if end > len(data):
+            return None
+        if kind in drop:
+            dropped = True
+        else:
+            out += data[pos:end]
+        pos = end
+        if png and kind == b"IEND":
+            break
+    return bytes(out) if dropped else None
+
+
+def _strip_webp(data: bytes) -> bytes | None:
+    out, pos, dropped = bytearray(), 12, False
+    while pos + 8 <= len(data):
+        kind = data[pos:pos + 4]
+        length = int.from_bytes(data[pos + 4:pos + 8], "little")
+        end = pos + 8 + length + (length & 1)
+        if end > len(data):
+            return None
+        if kind in _WEBP_DROP:
+            dropped = True
+        else:
+            chunk = bytearray(data[pos:end])
+            if kind == b"VP8X":  # clear the "has EXIF" and "has XMP" flags
+                chunk[8] &= ~0x0C & 0xFF
+            out += chunk
+        pos = end
+    if not dropped:
+        return None
+    return b"RIFF" + (len(out) + 4).to_bytes(4, "little") + b"WEBP" + bytes(out)
+
+
+def clean_copies(copies: dict[str, Path], root: Path) -> int:
+    """Point every copied JPEG/PNG/WebP that carries metadata at a stripped copy in the cache; returns
+    how many were stripped now (not found in the cache)."""
+    stripped = 0
+    folder = root / "stripped"
+    for rel, source in sorted(copies.items()):
+        suffix = posixpath.splitext(rel)[1].lower()
+        if suffix not in (".jpg", ".jpeg", ".png", ".webp") or source.is_relative_to(root):
+            continue
+        try:
+            data = source.read_bytes()
+        except OSError:
+            continue
+        clean = strip_metadata(data)
+        if clean is None:
+            continue
+        target = folder / f"{hashlib.sha256(data).hexdigest()}{suffix}"
+        if not target.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}")
+            temporary.write_bytes(clean)
+            os.replace(temporary, target)
+            stripped += 1
+        copies[rel] = target
+    return stripped

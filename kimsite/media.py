@@ -24,6 +24,7 @@ from kimsite.formats import format_date, format_datetime, format_rupiah
 from kimsite.images import (
     ImagePlan,
     cache_root,
+    clean_copies,
     image_warnings,
     picture_html,
     plain_img_html,
@@ -112,6 +113,7 @@ def finish_media(media: SiteMedia, copies: dict[str, Path], progress: Callable[[
     copies.update(plan.outputs())
     for url, file in card_set.files.items():
         copies[output_file(url)] = file
+    clean_copies(copies, plan.root)  # static/ and theme images no content names: metadata off, pixels kept
     for page in media.shown:
         if "<img" in page.body_html:
             page.body_html = rewrite_body_images(page.body_html, page.url, plan)

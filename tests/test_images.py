@@ -231,3 +231,25 @@ def test_transparent_png_keeps_a_png_fallback(tmp_path):
     assert all(c.split()[0].endswith(".png") for c in img["srcset"].split(", "))
     with Image.open(site / "build" / UMKM_URL / "logo-320w.png") as small:
         assert small.mode == "RGBA" and small.getpixel((0, 0))[3] == 0
+
+
+def test_images_copied_as_they_are_lose_their_metadata_but_not_a_pixel(tmp_path):
+    site = make_site(tmp_path)
+    photo = phone_photo(700, 500)
+    write(site, "static/unduhan/peta-lokasi.jpg", photo)  # named by no content: copied, not re-encoded
+    png = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0110] = "Ponsel Uji"
+    Image.new("RGB", (64, 64), (9, 99, 199)).save(png, "PNG", exif=exif)
+    write(site, "static/unduhan/ikon.png", png.getvalue())
+    webp = io.BytesIO()
+    Image.new("RGB", (64, 64), (9, 99, 199)).save(webp, "WEBP", lossless=True, exif=exif)
+    write(site, "static/unduhan/ikon.webp", webp.getvalue())
+    assert build_site(site).exit_code == 0
+    for name, source in (("peta-lokasi.jpg", photo), ("ikon.png", png.getvalue()), ("ikon.webp", webp.getvalue())):
+        out = (site / "build/unduhan" / name).read_bytes()
+        assert b"Exif\x00\x00" not in out and b"Ponsel Uji" not in out and b"eXIf" not in out, name
+        with Image.open(io.BytesIO(out)) as cleaned, Image.open(io.BytesIO(source)) as original:
+            assert not cleaned.getexif() and not cleaned.getexif().get_ifd(GPS_IFD)
+            assert cleaned.size == original.size
+            assert cleaned.convert("RGB").tobytes() == original.convert("RGB").tobytes()  # lossless
