@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from browser import chromium_browser, serve  # noqa: F401 - `chromium_browser` is a fixture
 from PIL import Image
 from sitetools import SOURCE_DATE_EPOCH, build_site, make_site, page
 
@@ -188,3 +189,30 @@ def test_a_noisy_photo_still_gives_a_card_under_300_kb(tmp_path):
     assert len(data) < 300_000
     with Image.open(io.BytesIO(data)) as img:
         assert img.size == (1200, 630)
+
+
+def test_copy_button_copies_with_script_and_the_address_shows_without(tmp_path, chromium_browser):  # noqa: F811
+    site = make_site(tmp_path, SPEC)
+    assert build_site(site).exit_code == 0
+    url = "kelurahan/purwantoro/umkm/keripik-tempe/"
+    with serve(site / "build") as base:
+        context = chromium_browser.new_context(viewport={"width": 412, "height": 915},
+                                               permissions=["clipboard-read", "clipboard-write"])
+        tab = context.new_page()
+        tab.goto(f"{base}/{url}")
+        button = tab.get_by_role("button", name="Salin tautan")
+        assert button.is_visible()
+        assert button.bounding_box()["height"] >= 44  # a tap target
+        button.click()
+        tab.wait_for_function("document.querySelector('.bagikan [role=status]').textContent !== ''")
+        assert tab.locator(".bagikan [role=status]").inner_text() == "Tautan disalin."
+        assert tab.evaluate("navigator.clipboard.readText()") == BASE_URL + url
+        context.close()
+
+        without = chromium_browser.new_context(java_script_enabled=False)
+        tab = without.new_page()
+        tab.goto(f"{base}/{url}")
+        assert tab.locator(".bagikan button").is_hidden()
+        assert tab.locator(".bagikan .tautan").inner_text() == BASE_URL + url
+        assert tab.get_by_role("link", name="Bagikan ke WhatsApp").is_visible()
+        without.close()
