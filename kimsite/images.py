@@ -59,7 +59,7 @@ PIL_FORMAT = {"avif": "AVIF", "webp": "WEBP", "jpeg": "JPEG", "png": "PNG", "gif
 LAYOUT_SIZES = {
     "sampul": "(min-width: 68rem) 66rem, calc(100vw - 2rem)",
     "galeri": "(min-width: 68rem) 32rem, (min-width: 48rem) 48vw, 85vw",
-    "kartu": "(min-width: 68rem) 22rem, (min-width: 34rem) 50vw, calc(100vw - 2rem)",
+    "kartu": "(min-width: 68rem) 17rem, (min-width: 34rem) 50vw, calc(100vw - 2rem)",  # grid of 15rem+ columns
     "produk": "6rem",
     "isi": "(min-width: 44rem) 42rem, calc(100vw - 2rem)",
 }
