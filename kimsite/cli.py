@@ -358,6 +358,10 @@ def cms(site_dir: Path, repo: str | None, branch: str, force: bool) -> None:
         sys.exit(EXIT_CONTENT)
     for rel in written:
         click.echo(f"  + {rel}")
+    import yaml
+
+    backend = yaml.safe_load((site_dir / written[0]).read_text(encoding="utf-8"))["backend"]
+    click.echo(f"Repositori: {backend['repo']}, cabang {backend['branch']} (ganti dengan --repo/--branch bila salah).")
     click.echo("CMS siap di /admin/ setelah situs terbit. Penyiapan login: docs/panduan-relawan.md")
 
 

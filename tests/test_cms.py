@@ -232,3 +232,9 @@ def test_repository_is_guessed_from_the_pages_url(tmp_path):
     site = make_site(tmp_path)
     assert run("cms", str(site)).exit_code == 0
     assert cms_config(site)["backend"]["repo"] == "contoh/uji"
+
+
+def test_cms_says_which_repository_it_configured(tmp_path):
+    site = make_site(tmp_path)
+    result = run("cms", str(site))
+    assert "Repositori: contoh/uji, cabang main" in result.output
