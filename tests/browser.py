@@ -92,16 +92,14 @@ def require(path: Path, what: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def chromium_browser():  # type: ignore[no-untyped-def]
-    """One headless Chromium for the whole session."""
+def chromium_browser(playwright):  # type: ignore[no-untyped-def]
+    """One headless Debian Chromium for the whole session, on pytest-playwright's `playwright`
+    fixture: a second `sync_playwright()` in the same process would fail while that one is alive."""
     if not have_chromium():
         pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
-        yield instance
-        instance.close()
+    instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+    yield instance
+    instance.close()
 
 
 def axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]

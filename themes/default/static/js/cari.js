@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var form = document.querySelector("form.cari");
-  if (!form || !window.fetch || !String.prototype.normalize) return;
+  if (!form || !window.fetch || !String.prototype.normalize || !Element.prototype.replaceChildren) return;
   var input = form.querySelector("input[name=q]");
   var out = document.getElementById("cari-hasil");
   var d = form.dataset;
