@@ -14,8 +14,10 @@ encoded twice; `ImagePlan.encoded` counts the images a build really encoded.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html as htmllib
+import inspect
 import io
 import json
 import os
@@ -127,9 +129,17 @@ def content_key(path: Path, target_format: str) -> str:
         with _hash_lock:
             _hash_memo[memo] = digest
         known = digest
-    settings = json.dumps([PIPELINE_VERSION, WIDTHS, USE_AVIF, JPEG_OPTIONS, WEBP_OPTIONS, AVIF_OPTIONS,
-                           target_format], sort_keys=True)
+    settings = json.dumps([PIPELINE_VERSION, _encoder_digest(), WIDTHS, USE_AVIF, JPEG_OPTIONS, WEBP_OPTIONS,
+                           AVIF_OPTIONS, target_format], sort_keys=True)
     return hashlib.sha256(f"{known}\0{settings}".encode()).hexdigest()
+
+
+@functools.cache
+def _encoder_digest() -> str:
+    """The encoding code itself is part of the cache key: a change to it that forgot PIPELINE_VERSION
+    cannot serve stale variants (a cold and a cached build must give the same bytes)."""
+    parts = [inspect.getsource(f) for f in (encode, open_clean, _clean, _save, _widths_for)]
+    return hashlib.sha256("".join(parts).encode()).hexdigest()[:16]
 
 
 def oriented_size(img: Image.Image) -> tuple[int, int]:
