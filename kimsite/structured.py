@@ -304,10 +304,12 @@ class StructuredData:
     def agenda(self, page: Agenda, kel: Any) -> dict[str, Any]:
         return event(page, kel.display_name, self.config, self.abs_url)
 
-    def kelurahan(self, kel: Any) -> list[dict[str, Any]]:
-        """GovernmentOffice plus, when there is one, the KIM's Organization."""
-        items = [government_office(kel.page, kel.display_name, kel.url, self.config, self.abs_url)]
-        kim = kim_organization(kel.page, kel.display_name, kel.url, self.abs_url)
+    def kelurahan(self, kel: Any, url: str = "") -> list[dict[str, Any]]:
+        """GovernmentOffice plus, when there is one, the KIM's Organization. `url` is the page they
+        are on (the site root of a single microsite, whose `/kelurahan/<k>/` only redirects)."""
+        url = url or kel.url
+        items = [government_office(kel.page, kel.display_name, url, self.config, self.abs_url)]
+        kim = kim_organization(kel.page, kel.display_name, url, self.abs_url)
         if kim:
             items.append(kim)
         return items

@@ -185,3 +185,13 @@ def test_umkm_values_and_escaping(tmp_path):
 ])
 def test_international_phone(written, expected):
     assert international_phone(written) == expected
+
+
+def test_single_microsite_home_describes_the_office_at_the_site_root(tmp_path):
+    site = make_site(tmp_path)  # one kelurahan folder: its home is the site's home
+    assert build_site(site).exit_code == 0
+    found = {d["@type"]: d for d in blocks(page(site, "/"))}
+    assert found["GovernmentOffice"]["url"] == "https://contoh.github.io/uji/"
+    assert found["GovernmentOffice"]["name"] == "Kantor Kelurahan Purwantoro"
+    assert found["Organization"]["name"] == "KIM Purwantoro Uji"
+    assert found["Organization"]["areaServed"]["name"] == "Kelurahan Purwantoro"
