@@ -171,6 +171,11 @@ def test_a_second_build_encodes_nothing_and_gives_the_same_bytes(tmp_path, monke
     one, two = output_images(tmp_path / "satu"), output_images(tmp_path / "dua")
     assert [p.relative_to(tmp_path / "satu") for p in one] == [p.relative_to(tmp_path / "dua") for p in two]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(one, two, strict=True))
+    # An empty cache encodes everything again, to the very same bytes (deterministic encoders).
+    monkeypatch.setenv("KIMSITE_CACHE_DIR", str(tmp_path / "cache-baru"))
+    cold = api_build(site, tmp_path / "dingin")
+    assert cold.images_encoded == first.images_encoded
+    assert [p.read_bytes() for p in output_images(tmp_path / "dingin")] == [p.read_bytes() for p in one]
     # A changed photo is encoded again (only that one), under the same names.
     write(site, "content/kelurahan/purwantoro/umkm/foto.jpg", phone_photo(1200, 900))
     third = api_build(site, tmp_path / "tiga")
