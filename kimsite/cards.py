@@ -28,6 +28,9 @@ MAX_CARD_BYTES = 300_000
 CARD_FILE = "kartu-bagikan.jpg"  # beside the page: /kelurahan/x/umkm/y/kartu-bagikan.jpg
 FONT_FILE = Path(__file__).parent / "fonts" / "DejaVuSans-Bold.ttf"
 CARD_VERSION = "1"  # bump when the layout changes
+# Cached cards are also keyed by this module's own code, so a layout change that forgot to bump
+# CARD_VERSION cannot serve stale cards (a cold and a cached build must give the same bytes).
+_CODE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 BRAND = (11, 110, 79)  # the theme's green (#0b6e4f)
 ACCENT = (255, 209, 102)
 MARGIN = 64
@@ -50,7 +53,7 @@ class CardSpec:
 
     def key(self) -> str:
         photo = content_key(self.photo, "card") if self.photo else ""
-        text = json.dumps([CARD_VERSION, self.title, self.detail, self.place, self.site_name, photo,
+        text = json.dumps([CARD_VERSION, _CODE_DIGEST, self.title, self.detail, self.place, self.site_name, photo,
                            FONT_FILE.stat().st_size], ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 

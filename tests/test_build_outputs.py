@@ -487,6 +487,30 @@ def test_images_named_by_the_body_are_copied_beside_the_page(tmp_path):
 
 # -- determinism -----------------------------------------------------------------------------------
 
+def test_a_build_from_nothing_equals_a_build_with_warm_caches(tmp_path):
+    """No build cache and an empty image cache versus the suite's shared, warm caches: the same bytes,
+    so no cache can serve something (a stale share card, an old image variant) a clean CI build would not make."""
+    site = make_site(tmp_path, """
+    -- content/kelurahan/purwantoro/berita/2026-11-01-bazar.md --
+    ---
+    judul: Bazar UMKM
+    tanggal: 2026-11-01
+    penulis: Admin KIM
+    foto_sampul: {src: ../umkm/keripik.png, alt: Bazar}
+    ---
+    Bazar di balai RW.
+    """)
+    assert build_site(site, "-o", str(tmp_path / "hangat")).exit_code == 0
+    assert build_site(site, "-o", str(tmp_path / "hangat")).exit_code == 0  # now served from the caches
+    cold = build_site(site, "-o", str(tmp_path / "dingin"), "--no-cache",
+                      env={"KIMSITE_CACHE_DIR": str(tmp_path / "cache-kosong")})
+    assert cold.exit_code == 0, cold.output
+    warm, fresh = tree_bytes(tmp_path / "hangat"), tree_bytes(tmp_path / "dingin")
+    assert any(name.endswith(".jpg") for name in fresh)  # images and share cards are part of the comparison
+    assert warm.keys() == fresh.keys()
+    assert [k for k in warm if warm[k] != fresh[k]] == []
+
+
 def test_two_builds_into_different_folders_are_byte_identical(tmp_path):
     first, second = tmp_path / "satu", tmp_path / "dua"
     assert build_site(REPO, "-o", str(first)).exit_code == 0
