@@ -209,6 +209,10 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
         return value if SAFE_STYLE.match(value) else None
     if tag == "input" and attr == "type":
         return value if value == "checkbox" else None
+    if attr in URL_ATTRS and not _url_ok(value):
+        # ammonia judges the URL as written; Python-Markdown has already expanded a tab inside it
+        # (`jav\tascript:` → `jav    ascript:`). Judge it as a lenient parser would: whitespace dropped.
+        return None
     return value
 
 
