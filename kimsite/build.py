@@ -416,8 +416,11 @@ def _output_plan(options: BuildOptions, store: build_cache.BuildCache, model: Si
     if writer is not None:
         writer.begin()
     previous = md_cache.previous if md_cache is not None else None
-    return build_cache.OutputPlan(store, facts, global_key, writer, options.output if options.write else None,
+    plan = build_cache.OutputPlan(store, facts, global_key, writer, options.output if options.write else None,
                                   keep_bytes=writer is None or md_cache is not None, previous=previous)
+    if options.use_cache:
+        plan.memo_dir = options.site_dir / build_cache.CACHE_DIR / "memo"
+    return plan
 
 
 def _write_outputs(plan: build_cache.OutputPlan, rendered: build_cache.OutputFiles, copies: dict[str, Path]) -> None:
@@ -518,10 +521,10 @@ def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_rout
     """Render the routes whose output is stale (every route without a `plan`), on `jobs` workers.
     Each render records what it read (kimsite.cache), which decides when it must be rendered again."""
     env = make_environment(theme, config, media, build_cache.RecordingEnvironment)
-    build_cache.watch_filters(env)
     if plan is None:
         plan = build_cache.OutputPlan(build_cache.BuildCache(), build_cache.Facts(model, {}, [], ""), "", None,
                                       None, keep_bytes=True)
+    build_cache.watch_filters(env, plan.memo_dir)
     plan.facts.env_globals = env.globals
     todo = [route for route in page_routes
             if plan.needs_render(output_file(route.url), route.url, route.template, route.origin, route.data)]
@@ -529,7 +532,6 @@ def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_rout
     def work(index: int) -> tuple | Diagnostic:
         route = todo[index]
         recorder = build_cache.start_recording()
-        recorder.deep(route.data)
         try:
             html = _render_one(env, theme, config, model, route)
         finally:
@@ -539,7 +541,8 @@ def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_rout
         return plan.store_rendered(output_file(route.url), prioritize_first_image(html).encode("utf-8"),
                                    recorder.keys)
 
-    results = parallel.run(work, len(todo), jobs, "halaman", ticker)
+    with build_cache.recording_hooks():
+        results = parallel.run(work, len(todo), jobs, "halaman", ticker)
     problems = [result for result in results if isinstance(result, Diagnostic)]
     if problems:
         raise KimsiteError(problems[:1], lang)

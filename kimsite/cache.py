@@ -19,6 +19,7 @@ the build discard it with a note and build everything; a cache is never trusted 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -26,7 +27,7 @@ import os
 import pickle
 import shutil
 import sys
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -178,6 +179,11 @@ def remove(site_dir: Path) -> bool:
 
 
 # -- recording what a render reads ----------------------------------------------------------------
+#
+# While a route renders, every attribute read on a page, a kelurahan, a kecamatan or the site model is
+# recorded — by templates, filters, theme globals or any Python they call — through a class-level
+# `__getattribute__` installed only for the render phase (`recording_hooks()`). What is read is what
+# the output depends on; nothing has to be declared, so a new template or helper cannot forget one.
 
 class Recorder:
     """The facts one render read. Module-global while rendering (one render at a time per process)."""
@@ -186,29 +192,19 @@ class Recorder:
         self.keys: set[str] = set()
 
     def deep(self, value: Any, depth: int = 0) -> None:
-        """`value` goes into Python code we cannot watch: depend on all of it."""
-        kind = _kind(type(value))
-        if kind == "p":
-            self.keys.add("p:" + value.source.path)
-        elif kind == "e":
-            self.keys.add("E:" + value.kode)
-        elif kind == "k":
-            self.keys.add("K:" + value.slug)
-        elif kind == "s":
-            self.keys.add("*")
-        elif isinstance(value, ImageRef):
+        """Values handed to Python code: model objects record their own reads; an image's encoded
+        variants depend on the image file, which only an `i:` fact follows."""
+        if isinstance(value, ImageRef):
             self.keys.add("i:" + value.url)
-        elif depth < 4:
-            if isinstance(value, (list, tuple, set, frozenset)):
-                for item in value:
-                    self.deep(item, depth + 1)
-            elif isinstance(value, dict):
-                for item in value.values():
+        elif depth < 4 and isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, (ImageRef, list, tuple)):
                     self.deep(item, depth + 1)
 
 
 _ACTIVE: Recorder | None = None
 _KINDS: dict[type, str] = {}
+_get = object.__getattribute__
 
 
 def _kind(cls: type) -> str:
@@ -228,18 +224,77 @@ def _kind(cls: type) -> str:
     return found
 
 
-def _record_access(obj: Any, name: Any) -> None:
-    kind = _kind(type(obj))
-    if not kind or _ACTIVE is None:
-        return
-    if kind == "p":
-        _ACTIVE.keys.add("p:" + obj.source.path)
-    elif kind == "e":
-        _ACTIVE.keys.add(f"o:e:{obj.kode}|{name}")
-    elif kind == "k":
-        _ACTIVE.keys.add(f"o:k:{obj.slug}|{name}")
-    else:
-        _ACTIVE.keys.add(f"o:s|{name}")
+def _page_read(self: Any, name: str) -> Any:
+    rec = _ACTIVE
+    if rec is not None:
+        rec.keys.add("p:" + _get(_get(self, "source"), "path"))
+    return _get(self, name)
+
+
+def _entry_read(self: Any, name: str) -> Any:
+    rec = _ACTIVE
+    if rec is not None and (name == "__dict__" or not name.startswith("__")):
+        kode = _get(self, "kode")
+        rec.keys.add("E:" + kode if name == "__dict__" else f"o:e:{kode}|{name}")
+    return _get(self, name)
+
+
+def _kecamatan_read(self: Any, name: str) -> Any:
+    rec = _ACTIVE
+    if rec is not None and (name == "__dict__" or not name.startswith("__")):
+        slug = _get(self, "slug")
+        rec.keys.add("K:" + slug if name == "__dict__" else f"o:k:{slug}|{name}")
+    return _get(self, name)
+
+
+def _site_read(self: Any, name: str) -> Any:
+    rec = _ACTIVE
+    if rec is not None and (name == "__dict__" or not name.startswith("__")):
+        rec.keys.add("*" if name == "__dict__" else f"o:s|{name}")
+    return _get(self, name)
+
+
+def _site_method(original: Any, name: str) -> Any:
+    """`site.is_past(a)` & co. depend on the build time: record the fact "the answers of is_past for
+    every agenda" instead of the exact time, so a rebuild a minute later changes nothing."""
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        global _ACTIVE
+        rec = _ACTIVE
+        if rec is None:
+            return original(self, *args, **kwargs)
+        rec.keys.add("s:" + name)
+        _ACTIVE = None
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            _ACTIVE = rec
+
+    wrapper.__name__ = name
+    return wrapper
+
+
+@contextlib.contextmanager
+def recording_hooks() -> Iterator[None]:
+    """Install the read hooks for the render phase (workers forked inside inherit them)."""
+    hooks = {Page: _page_read, KelurahanEntry: _entry_read, Kecamatan: _kecamatan_read, SiteModel: _site_read}
+    saved: dict[tuple[type, str], Any] = {}
+    for cls, hook in hooks.items():
+        saved[(cls, "__getattribute__")] = cls.__dict__.get("__getattribute__")
+        cls.__getattribute__ = hook  # type: ignore[method-assign,assignment]
+    for name in SITE_METHODS:
+        original = SiteModel.__dict__.get(name)
+        if original is not None:
+            saved[(SiteModel, name)] = original
+            setattr(SiteModel, name, _site_method(original, name))
+    try:
+        yield
+    finally:
+        for (cls, attr), value in saved.items():
+            if value is None:
+                delattr(cls, attr)
+            else:
+                setattr(cls, attr, value)
 
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -255,14 +310,9 @@ def _global_name(context: Context, func: Any) -> str:
 class RecordingContext(Context):
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
         rec = _ACTIVE
-        if rec is not None:
-            owner = getattr(__obj, "__self__", None)
-            if owner is not None and _kind(type(owner)) == "s":
-                name = getattr(__obj, "__name__", "")
-                rec.keys.add(f"s:{name}" if name in SITE_METHODS else "*")
-            elif owner is not None:
-                rec.deep(owner)
-            elif args and not kwargs and all(isinstance(a, _PLAIN) for a in args):
+        if rec is not None and (args or kwargs):
+            if (getattr(__obj, "__self__", None) is None and not kwargs
+                    and all(isinstance(a, _PLAIN) for a in args)):
                 name = _global_name(__self, __obj)
                 if name:  # e.g. kartu(current_url): a global computed from plain values, re-asked next build
                     rec.keys.add("g:" + name + "\0" + "\0".join(f"{type(a).__name__}:{a}" for a in args))
@@ -274,19 +324,9 @@ class RecordingContext(Context):
 
 
 class RecordingEnvironment(jinja2.Environment):
-    """Records, for the render in progress, every model attribute read, call and template loaded."""
+    """Records the templates each render loads, and what theme globals are asked (see above)."""
 
     context_class = RecordingContext
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if _ACTIVE is not None:
-            _record_access(obj, attribute)
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        if _ACTIVE is not None:
-            _record_access(obj, argument)
-        return super().getitem(obj, argument)
 
     def _load_template(self, name: str, globals: Any) -> Any:  # noqa: A002 - Jinja's signature
         if _ACTIVE is not None and isinstance(name, str):
@@ -294,15 +334,51 @@ class RecordingEnvironment(jinja2.Environment):
         return super()._load_template(name, globals)
 
 
-def watch_filters(env: jinja2.Environment) -> None:
-    """Filters written in Python get model objects and read them where no hook sees it: record their
-    arguments whole. Jinja's own filters read attributes through `environment.getattr`/`getitem`."""
+PURE_FILTERS = frozenset({"qr"})  # deterministic and slow (a QR code takes ~25 ms): remembered on disk
+
+
+def watch_filters(env: jinja2.Environment, memo_dir: Path | None = None) -> None:
+    """Filters written in Python may take an image reference and return its encoded variants; the
+    pure, slow ones are remembered by their arguments in `memo_dir` (so a rebuild does not redo them)."""
     from jinja2.filters import FILTERS
 
     for name, func in list(env.filters.items()):
         if FILTERS.get(name) is func:
             continue
-        env.filters[name] = _watched(func)
+        if name in PURE_FILTERS and memo_dir is not None:
+            env.filters[name] = _memoized(func, memo_dir / name)
+        else:
+            env.filters[name] = _watched(func)
+
+
+def _memoized(func: Any, folder: Path) -> Any:
+    import functools
+
+    salt = code_key()
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs or not all(isinstance(a, str) for a in args):
+            return func(*args, **kwargs)
+        key = text_digest(salt, *args)
+        path = folder / key[:2] / key
+        try:
+            value = pickle.loads(path.read_bytes())
+            if isinstance(value, tuple) and len(value) == 2 and value[0] == key:
+                return value[1]
+        except Exception:  # noqa: BLE001 - missing or damaged: compute it again
+            pass
+        value = func(*args)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{key}.tmp-{os.getpid()}")
+            tmp.write_bytes(pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        return value
+
+    return wrapper
 
 
 def _watched(func: Any) -> Any:
@@ -313,8 +389,6 @@ def _watched(func: Any) -> Any:
         rec = _ACTIVE
         if rec is not None:
             for arg in args:
-                rec.deep(arg)
-            for arg in kwargs.values():
                 rec.deep(arg)
         return func(*args, **kwargs)
 
@@ -585,6 +659,7 @@ class OutputPlan:
         else:
             self.incremental = bool(store.outputs and self.previous)
         self.files = OutputFiles(writer.tmp if writer is not None else None, self.out_dir)
+        self.memo_dir: Path | None = None  # where pure filters remember their results
         self.new: dict[str, OutputEntry] = {}
         self.route_keys: dict[str, str] = {}
         self._changed: set[str] | None = None
