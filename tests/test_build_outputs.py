@@ -59,8 +59,11 @@ def test_outputs_of_a_small_site(tmp_path):
     assert html.select_one(".gallery img")["src"] == "keripik.png"
     assert "https://contoh.github.io/uji/sitemap.xml" in (out / "robots.txt").read_text()
     # A kelurahan of the region list without a folder is still listed, as having no microsite yet.
-    listing = page(site, "kelurahan/").get_text()
-    assert "Balearjosari" in listing and "Buring" in listing
+    listing = page(site, "kelurahan/")
+    for name in ("Balearjosari", "Kauman", "Buring"):
+        row = listing.find(string=lambda text, name=name: text and name in text).find_parent("tr")
+        assert row.find("a") is None and "belum punya situs" in row.get_text(), row
+    assert listing.find("a", string="Purwantoro") is not None
     # One kelurahan folder: a single microsite, its home is the site's home.
     assert page(site, "/").h1.get_text(strip=True) == "Kelurahan Purwantoro"
 

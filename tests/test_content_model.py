@@ -285,6 +285,7 @@ INDEX_ERRORS = [
     ("kantor-telepon-octal", INDEX_OK + "kantor:\n  telepon: 0341551234\n", ":8:", ["tanpa tanda kutip"]),
     ("kantor-email", INDEX_OK + "kantor:\n  email: kantor-at-malang\n", ":8:", ["bukan alamat email"]),
     ("foto-sampul-alt", INDEX_OK + "foto_sampul:\n  src: umkm/keripik.png\n", ":8:", ["`foto_sampul.alt`"]),
+    ("kecamatan-typed", INDEX_OK + "kecamatan: Blimbing\n", ":7:", ["`kecamatan` tidak dikenal"]),
     ("alias-not-list", INDEX_OK + "alias: Purwo\n", ":7:", ["`alias` harus daftar"]),
     ("potensi-item", INDEX_OK + "potensi:\n  - Batik\n  - {nama: Keripik}\n", ":9:", ["`potensi[2]` harus teks"]),
     ("kim-sk-tanggal", INDEX_OK + "  sk:\n    nomor: \"12/2024\"\n    tanggal: kemarin\n", ":9:",
