@@ -15,8 +15,10 @@ here, so a new key without one fails the tests. UMKM are created in the folder f
 double-quoted (`output.yaml.quote: double`) so `"08:00"` and `"0812…"` stay text in kimsite's YAML.
 
 `index.html` loads the CMS script from a CDN (unpkg), pinned to one version with a Subresource
-Integrity hash: the only third-party request of a kimsite site, only on /admin/, and only after the
-site owner ran `kimsite cms`.
+Integrity hash. Once running, the CMS itself also fetches fonts (cdn.jsdelivr.net), checks for a newer
+version (unpkg.com) and GitHub's status (githubstatus.com), besides the GitHub API it edits through
+(seen with Sveltia 0.221.1 in Chromium). These are the only third-party requests of a kimsite site:
+only on /admin/, in the browser of whoever opens it, and only after the site owner ran `kimsite cms`.
 """
 
 from __future__ import annotations
