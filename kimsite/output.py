@@ -34,12 +34,17 @@ def safe_join(root: Path, relative: str) -> Path:
         raise UnsafePath(relative)
     if any(":" in part for part in pure.parts):  # Windows drive or stream names
         raise UnsafePath(relative)
+    if any(len(part.encode("utf-8", "surrogatepass")) > 255 for part in pure.parts):
+        raise UnsafePath(relative)  # no file system takes a longer name
     target = root.joinpath(*pure.parts)
-    resolved_root = root.resolve()
-    if not target.parent.resolve().is_relative_to(resolved_root):
-        raise UnsafePath(relative)
-    if target.is_symlink() or (target.exists() and not target.resolve().is_relative_to(resolved_root)):
-        raise UnsafePath(relative)
+    try:
+        resolved_root = root.resolve()
+        if not target.parent.resolve().is_relative_to(resolved_root):
+            raise UnsafePath(relative)
+        if target.is_symlink() or (target.exists() and not target.resolve().is_relative_to(resolved_root)):
+            raise UnsafePath(relative)
+    except (OSError, RuntimeError, UnicodeError) as exc:  # too long a path, a symlink loop, an unencodable name
+        raise UnsafePath(relative) from exc
     return target
 
 
