@@ -237,20 +237,24 @@ def main() -> None:
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--server-edits", type=int, default=5)
     parser.add_argument("--workdir", type=Path, default=None, help="where to generate (default: a temp folder)")
+    parser.add_argument("--keep-site", action="store_true", help="reuse WORKDIR/site and WORKDIR/hugo if present")
     parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "RESULTS.md",
                         help="append the table here (- to only print)")
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kimsite-bench-"))
     site, hugo_site = workdir / "site", workdir / "hugo"
-    print(f"generating {args.pages:,} pages in {workdir}", flush=True)
-    write_site(site, args.pages)
+    if args.keep_site and (site / "site.yaml").is_file():
+        print(f"reusing the site in {site}", flush=True)
+    else:
+        print(f"generating {args.pages:,} pages in {workdir}", flush=True)
+        write_site(site, args.pages)
     code = snapshot_code(workdir)
     sys.path.insert(0, str(code))
     env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
            "PYTHONPATH": os.pathsep.join([str(code), os.environ.get("PYTHONPATH", "")])}
     with_hugo = not args.skip_hugo and shutil.which("hugo") is not None
-    if with_hugo:
+    if with_hugo and not (args.keep_site and (hugo_site / "hugo.toml").is_file()):
         hugo_content(hugo_site, args.pages)
     load_before = os.getloadavg()[0]
     results = measure_kimsite(site, args.runs, args.core, args.jobs, env, code, hugo_site if with_hugo else None)

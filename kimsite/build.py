@@ -209,7 +209,7 @@ def build(options: BuildOptions, progress: Progress | None = None,
         rendered["robots.txt"] = robots(config.url).encode()
         rendered[".nojekyll"] = b""
         phonefirst.finish(model, rendered, copies, report,  # search index, sw.js, page budgets
-                          plan.analysis_of, lambda rel: plan.digest_of(rel, copies))
+                          plan.analysis_of, lambda rel: plan.digest_of(rel, copies), plan.reuse_or_make)
         if report.has_errors() or (options.strict and report.warnings):
             if options.strict and not report.has_errors():
                 report.error("site.yaml", 0, "build.strict", count=len(report.warnings))

@@ -27,7 +27,7 @@ import os
 import pickle
 import shutil
 import sys
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -729,6 +729,30 @@ class OutputPlan:
     def _old_signature(self, rel: str) -> Signature | None:
         entry = self.store.outputs.get(rel) if self.incremental else None
         return entry.signature if entry is not None else None
+
+    def reuse_or_make(self, rel: str, make: Callable[[], bytes]) -> bytes:
+        """A file computed from the whole model in this process (the search index): made again only
+        when something it read changed, with its reads recorded like a page render."""
+        key = "made:" + self.global_key
+        self.route_keys[rel] = key
+        entry = self.store.outputs.get(rel) if self.incremental else None
+        if entry is not None and not dirty(entry, key, self.changed()) and self._intact(rel, entry):
+            if self.keep_bytes:
+                data = self.previous[rel] if rel in self.previous else None
+            else:
+                assert self.out_dir is not None
+                data = self.out_dir.joinpath(*rel.split("/")).read_bytes()
+            if data is not None and digest(data) == entry.digest:
+                self._keep(rel, entry)
+                return data
+        with recording_hooks():
+            recorder = start_recording()
+            try:
+                data = make()
+            finally:
+                stop_recording()
+        self.collect(self.store_rendered(rel, data, recorder.keys))
+        return data
 
     def put_bytes(self, rel: str, data: bytes) -> None:
         """A file made in the parent (feeds, sitemap, search index, …)."""

@@ -31,11 +31,14 @@ def _url_of(page_file: str) -> str:
 
 
 def finish(model: object, rendered: MutableMapping[str, bytes], copies: Mapping[str, Path], report: Report,
-           analyse: Analysis | None = None, digest_of: Callable[[str], str] | None = None) -> list[PageWeight]:
+           analyse: Analysis | None = None, digest_of: Callable[[str], str] | None = None,
+           make_index: Callable[[str, Callable[[], bytes]], bytes] | None = None) -> list[PageWeight]:
     """Add `cari/indeks.json` and `sw.js` to `rendered`; check budgets. Returns each page's weight.
-    `analyse` and `digest_of` (from the build cache) spare reading and parsing unchanged pages."""
+    `analyse`, `digest_of` and `make_index(file, make)` (from the build cache) spare reading and
+    parsing unchanged pages and rebuilding an unchanged search index."""
     config = model.config  # type: ignore[attr-defined]
-    rendered[INDEX_FILE] = index_json(model)
+    rendered[INDEX_FILE] = (make_index(INDEX_FILE, lambda: index_json(model)) if make_index is not None
+                            else index_json(model))
 
     def read(rel: str) -> bytes | None:
         if rel in rendered:
