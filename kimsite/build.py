@@ -289,7 +289,8 @@ def _parse_one(site_dir: Path, source: Source, ctx: ParseContext, url_by_source:
     rendered = _renderer().render(page.body_md, context)
     md_report = Report()
     _apply_markdown(page, rendered, md_report)
-    return build_cache.ParsedSource(page, report.items, rendered, md_report.items, tuple(lookups.seen))
+    return build_cache.ParsedSource(page, report.items, dict(rendered.copied), md_report.items,
+                                    tuple(lookups.seen))
 
 
 def _open_cache(options: BuildOptions, md_cache: MarkdownCache | None,
@@ -374,8 +375,8 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
         report.extend(parsed.markdown_diagnostics)
         entry = fresh.get(source.path)
         digests[source.path] = entry.digest if entry else "uncached"
-        if parsed.markdown.copied:
-            body_assets[parsed.page.url] = parsed.markdown.copied
+        if parsed.markdown:
+            body_assets[parsed.page.url] = parsed.markdown
     return pages, body_assets, digests
 
 

@@ -44,7 +44,7 @@ from kimsite.site import Kecamatan, KelurahanEntry, SiteModel
 CACHE_DIR = ".kimsite-cache"
 CACHE_FILE = "build.cache"
 MAGIC = b"KIMSITE-CACHE\n"
-FORMAT = 1
+FORMAT = 2
 SITE_METHODS = frozenset({"is_past", "upcoming", "past", "kelurahan_of"})
 
 
@@ -96,7 +96,7 @@ class ParsedSource:
 
     page: Page | None
     parse_diagnostics: list
-    markdown: Any  # kimsite.markdown.Rendered | None
+    markdown: Any  # the files the body links to (asset → name beside the page); the HTML is on the page
     markdown_diagnostics: list
     lookups: tuple  # ((kind, key, answer), …) made by the link rewriter
 
@@ -651,6 +651,7 @@ class OutputPlan:
         self.global_key = global_key
         self.writer = writer
         self.out_dir = out_dir.absolute() if out_dir is not None else None
+        self._out = str(self.out_dir) if self.out_dir is not None else ""
         self.keep_bytes = keep_bytes
         self.previous = previous if previous is not None else {}
         resolved = str(out_dir.resolve()) if out_dir is not None else ""
@@ -676,7 +677,7 @@ class OutputPlan:
         if self.writer is None:
             return rel in self.previous
         assert self.out_dir is not None
-        return entry.signature is not None and file_signature(self.out_dir.joinpath(*rel.split("/"))) == entry.signature
+        return entry.signature is not None and file_signature(os.path.join(self._out, rel)) == entry.signature
 
     def _keep(self, rel: str, entry: OutputEntry) -> None:
         self.new[rel] = entry
@@ -815,7 +816,7 @@ class OutputPlan:
         self.files.committed()
         for rel, entry in self.new.items():
             if entry.signature is None:
-                entry.signature = file_signature(self.out_dir.joinpath(*rel.split("/")))
+                entry.signature = file_signature(os.path.join(self._out, rel))
 
     def remember(self) -> None:
         """Store this build's outputs and the value of every fact they read."""
