@@ -27,7 +27,7 @@ from kimsite.formats import (
 )
 from kimsite.output import UnsafePath, safe_join
 
-EXAMPLES = {"slugify": 2000, "whatsapp": 2000, "rupiah": 1000, "date": 1000, "safe_join": 1000}
+EXAMPLES = {"slugify": 2000, "whatsapp": 2000, "mobile_forms": 500, "rupiah": 1000, "date": 1000, "safe_join": 1000}
 
 # Text that leans towards the tricky cases: separators, dots, NUL, backslashes, percent escapes,
 # Windows drive colons, combining marks and non-Latin letters, next to anything Unicode has.
@@ -65,7 +65,7 @@ def test_whatsapp_is_normalised_or_refused(text: str) -> None:
     assert number[2:] in digits  # no digit invented: the subscriber part is in what was typed
 
 
-@settings(max_examples=EXAMPLES["whatsapp"], deadline=None)
+@settings(max_examples=EXAMPLES["mobile_forms"], deadline=None)
 @given(st.from_regex(r"\A8[1-9][0-9]{6,10}\Z"), st.sampled_from(["0", "62", "+62", "+62 ", "(+62) "]),
        st.sampled_from(["", "-", " ", "."]))
 def test_every_way_of_writing_a_mobile_number_gives_the_same_number(subscriber: str, prefix: str, sep: str) -> None:
