@@ -26,8 +26,10 @@ from kimsite.formats import (
     slugify,
 )
 from kimsite.output import UnsafePath, safe_join
+from kimsite.yamlread import YamlProblem, load
 
-EXAMPLES = {"slugify": 2000, "whatsapp": 2000, "mobile_forms": 500, "rupiah": 1000, "date": 1000, "safe_join": 1000}
+EXAMPLES = {"slugify": 2000, "whatsapp": 2000, "mobile_forms": 500, "rupiah": 1000, "date": 1000, "safe_join": 1000,
+            "yaml": 2000, "front_matter": 300}
 
 # Text that leans towards the tricky cases: separators, dots, NUL, backslashes, percent escapes,
 # Windows drive colons, combining marks and non-Latin letters, next to anything Unicode has.
@@ -160,3 +162,88 @@ def test_safe_join_stays_inside_or_raises_unsafe_path(output_root: Path, relativ
     assert target.resolve().is_relative_to(real_root)
     assert target.parent.resolve().is_relative_to(real_root)
     assert not target.is_symlink()
+
+
+YAMLISH = st.text(alphabet=st.sampled_from(list(":-[]{}&*!|>'\"#%@`,?\t\n ab01.~\\\x00\x07\ufeff\u2028é")), max_size=80)
+
+
+@settings(max_examples=EXAMPLES["yaml"], deadline=None)
+@given(st.one_of(YAMLISH, st.text(max_size=200)), st.integers(min_value=0, max_value=5))
+@example("a: &a [*a]", 1)
+@example("? [a]\n: b", 0)
+@example("a: !!binary x", 0)
+@example("a: 2024-13-45", 0)
+@example("[" * 60, 0)
+def test_yaml_reader_returns_data_or_its_own_error(text: str, offset: int) -> None:
+    """Any text at all: plain data back, or a YamlProblem with a line inside the text — nothing else."""
+    try:
+        load(text, line_offset=offset)
+    except YamlProblem as problem:
+        breaks = sum(text.count(c) for c in "\n\r\x85\u2028\u2029")  # YAML's line breaks, not only \n
+        assert offset + 1 <= problem.line <= offset + breaks + 2
+        assert problem.key.startswith("yaml.")
+
+
+def _front_matter_values() -> st.SearchStrategy:
+    from kimsite import content
+
+    nested = sorted(set(content.UMKM_KONTAK_KEYS + content.JAM_BUKA_KEYS + content.PRODUK_KEYS
+                        + content.LEGALITAS_KEYS + content.AGENDA_LOKASI_KEYS + content.KANTOR_KEYS
+                        + content.KIM_KEYS + content.IMAGE_KEYS + ("lat", "lon", "nomor", "tanggal", "jabatan")))
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True),
+                        st.text(max_size=30), st.dates(), st.datetimes(),
+                        st.sampled_from(["0812-3456-7890", "08:30", "keripik.png", "../../x.png", "kuliner",
+                                         "https://shopee.co.id/x", "javascript:alert(1)", "35.73.01.1007",
+                                         "senin", "tunai", "@kim.uji", "", " "]))
+    return st.recursive(scalars, lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(nested), inner, max_size=5)), max_leaves=12)
+
+
+KINDS = {
+    "umkm": ("content/kelurahan/purwantoro/umkm/x.md", "UMKM_KEYS"),
+    "berita": ("content/kelurahan/purwantoro/berita/2026-11-01-x.md", "BERITA_KEYS"),
+    "agenda": ("content/kelurahan/purwantoro/agenda/2026-12-01-x.md", "AGENDA_KEYS"),
+    "kelurahan": ("content/kelurahan/purwantoro/_index.md", "KELURAHAN_KEYS"),
+}
+
+
+@pytest.fixture(scope="module")
+def parse_env(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from sitetools import make_site
+
+    from kimsite.build import build_time
+    from kimsite.config import load_config
+    from kimsite.content import ParseContext
+
+    site = make_site(tmp_path_factory.mktemp("fuzz"))
+    config = load_config(site)
+    return site, ParseContext(config, frozenset({"35.73.01.1007"}), frozenset({"blimbing"}), build_time(), site)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_any_front_matter_gives_diagnostics_never_an_exception(kind: str, parse_env) -> None:  # noqa: ANN001
+    """Random keys and values of every type in a content file: the parser reports, it never crashes."""
+    import yaml
+
+    from kimsite import content
+    from kimsite.errors import Report
+
+    site, ctx = parse_env
+    rel, keys_name = KINDS[kind]
+    keys = getattr(content, keys_name) + ("tidak_dikenal",)
+    (site / rel).parent.mkdir(parents=True, exist_ok=True)
+    (site / rel).write_text("---\n---\n", encoding="utf-8")
+    source = next(s for s in content.discover(site, Report()).sources if s.path == rel)
+
+    @settings(max_examples=EXAMPLES["front_matter"], deadline=None)
+    @given(st.dictionaries(st.sampled_from(keys), _front_matter_values(), max_size=8))
+    def check(front: dict) -> None:
+        text = "---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\nIsi halaman yang cukup panjang.\n"
+        (site / rel).write_text(text, encoding="utf-8")
+        report = Report()
+        content.parse_page(site, source, report, ctx)
+        for diag in report.items:
+            assert diag.path == rel
+            assert diag.text()  # every key renders a message
+
+    check()
