@@ -247,3 +247,23 @@ def test_any_front_matter_gives_diagnostics_never_an_exception(kind: str, parse_
             assert diag.text()  # every key renders a message
 
     check()
+
+
+@settings(max_examples=EXAMPLES["front_matter"], deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(("nama", "url", "deskripsi", "bahasa", "tema", "kota", "provinsi", "wilayah",
+                                        "pengelola", "kontak", "sosmed", "kategori_umkm", "format_harga", "offline",
+                                        "sumber_luar", "slug", "jenis", "email", "whatsapp", "spasi", "instagram")),
+                       _front_matter_values(), max_size=10))
+def test_any_site_yaml_gives_a_config_or_kimsite_error(tmp_path: Path, data: dict) -> None:
+    import yaml
+
+    from kimsite.config import load_config
+    from kimsite.errors import KimsiteError
+
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    try:
+        load_config(tmp_path)
+    except KimsiteError as error:
+        assert all(d.path in ("site.yaml", "--base-url") for d in error.diagnostics)
+        assert str(error)
