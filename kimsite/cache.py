@@ -159,15 +159,28 @@ def save(site_dir: Path, cache: BuildCache) -> None:
     folder = site_dir / CACHE_DIR
     try:
         folder.mkdir(exist_ok=True)
-        payload = pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL)
-        header = MAGIC + f"{FORMAT} {__version__} {_python_tag()} {digest(payload)}\n".encode("ascii")
         tmp = folder / f"{CACHE_FILE}.tmp-{os.getpid()}"
         with open(tmp, "wb") as handle:
-            handle.write(header)
-            handle.write(payload)
+            # Streamed (no second copy of the payload in memory); the hash goes into a fixed-size header.
+            header = MAGIC + f"{FORMAT} {__version__} {_python_tag()} ".encode("ascii")
+            handle.write(header + b"0" * 32 + b"\n")
+            hashing = _HashingWriter(handle)
+            pickle.dump(cache, hashing, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.seek(len(header))
+            handle.write(hashing.hasher.hexdigest().encode("ascii"))
         os.replace(tmp, folder / CACHE_FILE)
     except OSError:
         pass
+
+
+class _HashingWriter:
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.hasher = hashlib.blake2b(digest_size=16)
+
+    def write(self, data: bytes) -> int:
+        self.hasher.update(data)
+        return self.handle.write(data)
 
 
 def remove(site_dir: Path) -> bool:
