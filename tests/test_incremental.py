@@ -355,3 +355,27 @@ def test_a_commit_killed_midway_is_rolled_back_by_the_next_build(tmp_path):
     output.OutputWriter(out).recover()
     assert tree_bytes(out) == before
     assert not undo.exists()
+
+
+def test_the_progress_bar_draws_only_on_a_terminal_after_its_delay():
+    from kimsite.progress import ProgressBar
+
+    quiet = io.StringIO()
+    ProgressBar(quiet)("halaman", 5, 10)  # a StringIO is no terminal
+    assert quiet.getvalue() == ""
+    early = io.StringIO()
+    ProgressBar(early, enabled=True, delay=3600)("halaman", 5, 10)  # a short build never shows it
+    assert early.getvalue() == ""
+    shown = io.StringIO()
+    bar = ProgressBar(shown, enabled=True, delay=0)
+    bar("halaman", 1234, 2000)
+    assert "halaman 1.234/2.000" in shown.getvalue()
+    bar.close()
+    assert shown.getvalue().endswith("\r\x1b[K")  # the line is cleared before the summary
+
+
+def test_the_summary_line_counts_pages_and_images(tmp_path):
+    result = build_site(_site(tmp_path))
+    assert result.exit_code == 0
+    summary = result.lines()[-1]
+    assert " halaman, " in summary and " gambar, " in summary and summary.split(" gambar")[0].split()[-1] != "0"
