@@ -440,6 +440,8 @@ VALID_ODDITIES = {
     "cr-only": {U: md(*UMKM_OK).replace("\n", "\r")},
     "site-yaml-bom-crlf": {"site.yaml": ("\ufeff" + yaml(*SITE_OK)).replace("\n", "\r\n")},
     "wilayah-bom-crlf": {"data/wilayah.csv": "\ufeffkode,kecamatan,kelurahan\r\n35.73.01.1007,Blimbing,Purwantoro\r\n"},
+    "unquoted-0830-is-text": {U: md(*UMKM_OK[:3], '  whatsapp: "6281234567890"', UMKM_OK[4], "jam_buka:",
+                                    "  - hari: [senin]", "    buka: 08:30", '    tutup: "16:00"')},
     "quoted-traps": {U: md("nama: \"NO\"", *UMKM_OK[1:3], '  whatsapp: "6281234567890"', UMKM_OK[4],
                            "jam_buka:", "  - hari: [senin]", '    buka: "08:30"', '    tutup: "16:00"')},
 }
@@ -533,3 +535,5 @@ def test_valid_oddities_build(name: str, good_site: Path, tmp_path: Path) -> Non
     if U in VALID_ODDITIES[name]:
         html = (site / "build/kelurahan/purwantoro/umkm/x/index.html").read_text(encoding="utf-8")
         assert "6281234567890" in html
+        if "08:30" in str(VALID_ODDITIES[name][U]):
+            assert "08.30" in html  # an unquoted 08:30 is text in YAML 1.1 (not 510): shown as the time
