@@ -41,7 +41,7 @@ from kimsite.formats import WIB, slugify
 from kimsite.images import IMAGE_SUFFIXES, check_image, prioritize_first_image
 from kimsite.markdown import LinkContext, MarkdownRenderer
 from kimsite.media import SiteMedia, finish_media, plan_media
-from kimsite.output import OutputWriter, check_output_dir
+from kimsite.output import MARKER, OutputWriter, check_output_dir, files_under
 from kimsite.site import OutputClaims, Route, SiteModel, build_model, load_wilayah, routes
 from kimsite.theme import PageLinks, Theme, load_theme, load_words, make_environment, template_ids
 from kimsite.urls import output_file
@@ -165,6 +165,11 @@ def build(options: BuildOptions, progress: Progress | None = None,
 
     wilayah = load_wilayah(site_dir, config, report)
     theme = load_theme(site_dir, config)
+    store, notes = _open_cache(options, md_cache, lang)
+    inputs = _input_signature(options, theme) if options.write and options.use_cache and md_cache is None else ""
+    unchanged = _unchanged_output(options, store, inputs, now, config, notes, started) if inputs else None
+    if unchanged is not None:
+        return unchanged
     discovery = discover(site_dir, report)
     static_files = _walk_files(site_dir / STATIC_DIR, "", report, f"{STATIC_DIR}/")
     assets = set(discovery.assets) | {f"{STATIC_DIR}/{rel}" for rel, _ in static_files}
@@ -173,7 +178,6 @@ def build(options: BuildOptions, progress: Progress | None = None,
     ctx = ParseContext(config, frozenset(r.kode for r in wilayah),
                        frozenset(slugify(r.kecamatan) for r in wilayah), now, site_dir)
     jobs = options.jobs or parallel.default_jobs()
-    store, notes = _open_cache(options, md_cache, lang)
     pages, body_assets, source_digests = _read_sources(site_dir, discovery, assets, ctx, template_ids(theme),
                                                       store, jobs, ticker, report)
     _check_images(site_dir, pages, assets, report)
@@ -219,8 +223,10 @@ def build(options: BuildOptions, progress: Progress | None = None,
         if writer is not None:
             writer.abort()
         raise
-    _remember(options, store, plan, md_cache)
     images = sum(1 for rel in plan.new if rel.lower().endswith(IMAGE_SUFFIXES))
+    if inputs:
+        store.snapshot = _snapshot(inputs, now, model, store, len(page_routes), images, report.warnings)
+    _remember(options, store, plan, md_cache)
     return BuildResult(config, len(page_routes), len(plan.new), 0, time.perf_counter() - started,
                        report.warnings, rendered, model, copies, images_encoded=media.encoded,  # type: ignore[arg-type]
                        notes=notes, images=images, written=plan.written)
@@ -432,6 +438,59 @@ def _write_outputs(plan: build_cache.OutputPlan, rendered: build_cache.OutputFil
     for rel in sorted(copies):
         plan.put_copy(rel, copies[rel])
     plan.commit()
+
+
+def _input_signature(options: BuildOptions, theme: Theme) -> str:
+    """Name, size, times and inode of every file a build could read (the site folder except its output
+    and cache, and the theme chain), with the options: equal signatures mean equal inputs."""
+    skip = {os.path.abspath(options.output), os.path.abspath(options.site_dir / build_cache.CACHE_DIR)}
+    parts = [repr((str(options.output.absolute()), options.base_url, options.drafts, options.strict))]
+    for root in [options.site_dir, *theme.folders]:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                                 and os.path.abspath(os.path.join(dirpath, d)) not in skip)
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                parts.append(f"{path}\0{build_cache.file_signature(path)}")
+    return build_cache.text_digest(*parts)
+
+
+def _snapshot(inputs: str, now: dt.datetime, model: SiteModel, store: build_cache.BuildCache, pages: int,
+              images: int, warnings: list[Diagnostic]) -> dict:
+    """What a later build needs to tell, without reading any source, that its output would be the same."""
+    ends = [a.selesai or a.mulai for a in model.agenda if (a.selesai or a.mulai) is not None]
+    return {"inputs": inputs, "now": now, "date": now.date().isoformat(), "agenda_ends": ends,
+            "pages": pages, "images": images, "warnings": list(warnings)}
+
+
+def _unchanged_output(options: BuildOptions, store: build_cache.BuildCache, inputs: str, now: dt.datetime,
+                      config: SiteConfig, notes: list[str], started: float) -> BuildResult | None:
+    """The no-change fast path: every input file and option as last time, the clock on the same side
+    of every agenda's end and on the same day, and the output folder exactly as kimsite left it."""
+    snap = store.snapshot
+    if not snap or snap.get("inputs") != inputs or not store.outputs:
+        return None
+    if snap["now"] != now:
+        time_facts = "*" in store.facts or "o:s|now" in store.facts
+        if time_facts or snap["date"] != now.date().isoformat():
+            return None
+        if any((end < snap["now"]) != (end < now) for end in snap["agenda_ends"]):
+            return None
+    out = options.output
+    if store.out_dir != str(out.resolve()) or not (out / MARKER).is_file():
+        return None
+    if set(files_under(out)) - {MARKER} != set(store.outputs):
+        return None
+    root = str(out.absolute())
+    for rel, entry in store.outputs.items():
+        if entry.signature is None or build_cache.file_signature(os.path.join(root, rel)) != entry.signature:
+            return None
+    files = build_cache.OutputFiles(out.absolute(), out.absolute())
+    for rel in store.outputs:
+        files.set_file(rel, "out")
+    return BuildResult(config, snap["pages"], len(store.outputs), 0, time.perf_counter() - started,
+                       list(snap["warnings"]), files, None, {}, notes=notes,  # type: ignore[arg-type]
+                       images=snap["images"], written=0)
 
 
 def _remember(options: BuildOptions, store: build_cache.BuildCache, plan: build_cache.OutputPlan,

@@ -44,7 +44,7 @@ from kimsite.site import Kecamatan, KelurahanEntry, SiteModel
 CACHE_DIR = ".kimsite-cache"
 CACHE_FILE = "build.cache"
 MAGIC = b"KIMSITE-CACHE\n"
-FORMAT = 2
+FORMAT = 3
 SITE_METHODS = frozenset({"is_past", "upcoming", "past", "kelurahan_of"})
 
 
@@ -118,6 +118,7 @@ class BuildCache:
     outputs: dict[str, OutputEntry] = field(default_factory=dict)
     facts: dict[str, str] = field(default_factory=dict)
     copy_digests: dict[str, str] = field(default_factory=dict)  # copied file's signature key → content hash
+    snapshot: dict | None = None  # inputs signature, clock and summary of the last build (no-change fast path)
 
 
 def cache_path(site_dir: Path) -> Path:
