@@ -379,3 +379,21 @@ def test_the_summary_line_counts_pages_and_images(tmp_path):
     assert result.exit_code == 0
     summary = result.lines()[-1]
     assert " halaman, " in summary and " gambar, " in summary and summary.split(" gambar")[0].split()[-1] != "0"
+
+
+def test_time_passing_an_agenda_end_is_a_change_even_when_no_file_changed(tmp_path):
+    """Same day, no file touched, but the agenda (08:00 WIB) is over between the two builds."""
+    site = _site(tmp_path)
+    before_start = "1796428800"  # 2026-12-05 07:00 WIB
+    after_start = "1796436000"  # 2026-12-05 09:00 WIB
+    assert build_site(site, env={"SOURCE_DATE_EPOCH": before_start}).exit_code == 0
+    earlier = tree_bytes(site / "build")
+    assert build_site(site, env={"SOURCE_DATE_EPOCH": after_start}).exit_code == 0
+    later = tree_bytes(site / "build")
+    assert later != earlier
+    full = build_site(site, "-o", str(tmp_path / "full"), "--no-cache", env={"SOURCE_DATE_EPOCH": after_start})
+    assert full.exit_code == 0
+    assert later == tree_bytes(tmp_path / "full")
+    # and a rebuild a little later on the same side of every agenda's end is the no-change fast path
+    assert build_site(site, env={"SOURCE_DATE_EPOCH": str(int(after_start) + 60)}).exit_code == 0
+    assert tree_bytes(site / "build") == later
