@@ -151,6 +151,8 @@ def main() -> None:
         if not args.skip_generated:
             site = Path(tmp) / "generated"
             write_site(site, args.pages)
+            # a snapshot of the theme, so edits to the repository's theme during the run don't count
+            shutil.copytree(REPO / "themes" / "default", site / "themes" / "default")
             measure(site, max(5, args.edits), f"generated {args.pages}-page site")
 
 

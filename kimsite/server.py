@@ -15,6 +15,7 @@ Design notes (see MkDocs `livereload._build_loop`, Zola `filter_events`, CVE-202
 
 from __future__ import annotations
 
+import atexit
 import errno
 import html
 import json
@@ -426,10 +427,13 @@ class Server:
                 self.httpd.shutdown()
             self.httpd.server_close()
         for thread in self._threads:
-            thread.join(timeout=30)
+            thread.join(timeout=10)
+        still_building = any(thread.is_alive() for thread in self._threads)
         self._threads.clear()
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            if still_building:  # a long build cannot be interrupted: clean up again when we exit
+                atexit.register(shutil.rmtree, self.tmp, ignore_errors=True)
             self.tmp = None
 
     def __enter__(self) -> Server:
