@@ -169,6 +169,8 @@ def build(options: BuildOptions, progress: Progress | None = None,
     inputs = _input_signature(options, theme) if options.write and options.use_cache and md_cache is None else ""
     unchanged = _unchanged_output(options, store, inputs, now, config, notes, started) if inputs else None
     if unchanged is not None:
+        say("tidak ada masukan yang berubah sejak build terakhir (no input changed since the last build)")
+        say(f"{unchanged.files} berkas di {options.output} sudah terbaru; tidak ada yang ditulis (output up to date)")
         return unchanged
     discovery = discover(site_dir, report)
     static_files = _walk_files(site_dir / STATIC_DIR, "", report, f"{STATIC_DIR}/")
