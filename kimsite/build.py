@@ -10,6 +10,8 @@ core (kimsite.parallel); `.kimsite-cache/` (kimsite.cache) lets a rebuild redo o
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 import os
 import pickle
@@ -87,6 +89,9 @@ class MarkdownCache:
 
     entries: dict[str, tuple[str, object]] = field(default_factory=dict)
     store: object | None = None  # kimsite.cache.BuildCache kept in memory between builds
+    # source path → (its cache entry's blob, that blob unpickled, never handed to a build itself): a rebuild
+    # takes a shallow copy of the page instead of unpickling 10,000 blobs again
+    parsed: dict[str, tuple[bytes, object]] = field(default_factory=dict)
     previous: object | None = None  # the previous build's `rendered`, for outputs that did not change
 
     def get(self, path: str, key: str) -> object | None:
@@ -181,8 +186,9 @@ def build(options: BuildOptions, progress: Progress | None = None,
                        frozenset(slugify(r.kecamatan) for r in wilayah), now, site_dir)
     jobs = options.jobs or parallel.default_jobs()
     pages, body_assets, source_digests = _read_sources(site_dir, discovery, assets, ctx, template_ids(theme),
-                                                      store, jobs, ticker, report)
-    _check_images(site_dir, pages, assets, report)
+                                                      store, jobs, ticker, report,
+                                                      md_cache.parsed if md_cache is not None else None)
+    _check_images(site_dir, pages, assets, store, report)
     model = build_model(config, wilayah, pages, now, options.drafts, report)
     if model.kecamatan == [] and not report.has_errors():
         report.error(config.wilayah, 0, "wilayah.empty_list")
@@ -329,12 +335,13 @@ def _context_key(ctx: ParseContext, reserved_ids: frozenset[str]) -> str:
 
 def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: ParseContext,
                   reserved_ids: frozenset[str], store: build_cache.BuildCache, jobs: int,
-                  ticker: parallel.Ticker | None, report: Report
+                  ticker: parallel.Ticker | None, report: Report,
+                  live: dict[str, tuple[bytes, object]] | None = None
                   ) -> tuple[list[Page], dict[str, dict[str, str]], dict[str, str]]:
     """Parse every source and render its body: from the cache when the file and every link answer are
     unchanged, else on worker processes. Diagnostics keep the order of a one-by-one build (all parse
     problems in file order, then all body problems). Returns the pages, per page URL the files its body
-    links to, and per source path the hash of its bytes."""
+    links to, and per source path the hash of its bytes. `live`: unpickled entries kept by the server."""
     sources = discovery.sources
     url_by_source = {s.path: s.url for s in sources}
     context_key = _context_key(ctx, reserved_ids)
@@ -343,7 +350,7 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
     todo: list[int] = []
     for index, source in enumerate(sources):
         entry = store.sources.get(source.path)
-        parsed = _cached_source(site_dir, source.path, entry, context_key, url_by_source, assets)
+        parsed = _cached_source(site_dir, source.path, entry, context_key, url_by_source, assets, live)
         if parsed is None or entry is None:
             todo.append(index)
             continue
@@ -369,6 +376,10 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
         if clean:
             fresh[sources[index].path] = build_cache.SourceEntry(signature, hashed, context_key, blob)
     store.sources = fresh
+    if live is not None:
+        for path in list(live):
+            if path not in fresh or live[path][0] is not fresh[path].blob:
+                del live[path]
 
     pages: list[Page] = []
     digests: dict[str, str] = {}
@@ -389,7 +400,8 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
 
 
 def _cached_source(site_dir: Path, rel: str, entry: build_cache.SourceEntry | None, context_key: str,
-                   url_by_source: dict[str, str], assets: set[str]) -> build_cache.ParsedSource | None:
+                   url_by_source: dict[str, str], assets: set[str],
+                   live: dict[str, tuple[bytes, object]] | None = None) -> build_cache.ParsedSource | None:
     if entry is None or entry.context != context_key:
         return None
     path = site_dir / rel
@@ -403,12 +415,21 @@ def _cached_source(site_dir: Path, rel: str, entry: build_cache.SourceEntry | No
         except OSError:
             return None
         entry.signature = signature
-    try:
-        parsed = pickle.loads(entry.blob)
-    except Exception:  # noqa: BLE001 - a damaged entry is a miss
-        return None
+    kept = live.get(rel) if live is not None else None
+    if kept is not None and kept[0] is entry.blob:
+        parsed = kept[1]
+    else:
+        try:
+            parsed = pickle.loads(entry.blob)
+        except Exception:  # noqa: BLE001 - a damaged entry is a miss
+            return None
     if not isinstance(parsed, build_cache.ParsedSource) or not _lookups_hold(parsed.lookups, url_by_source, assets):
         return None
+    if live is not None:
+        live[rel] = (entry.blob, parsed)
+        # the build may replace attributes of its page (finish_media rewrites `body_html`), never the
+        # pristine copy kept here; nothing in a build mutates a page's lists or nested values
+        return dataclasses.replace(parsed, page=copy.copy(parsed.page))
     return parsed
 
 
@@ -509,18 +530,30 @@ def _body_line(page: Page, needle: str) -> int:
     return page.body_line + (page.body_md.count("\n", 0, index) if index >= 0 else 0)
 
 
-def _check_images(site_dir: Path, pages: list[Page], assets: set[str], report: Report) -> None:
+def _check_images(site_dir: Path, pages: list[Page], assets: set[str], store: build_cache.BuildCache,
+                  report: Report) -> None:
+    """Every image a page names exists and decodes; a file whose signature is unchanged since the last
+    check is not decoded again."""
     checked: dict[str, str | None] = {}
+    remembered: dict[str, tuple[build_cache.Signature, str | None]] = {}
     for page in pages:
         for ref in page.images:
             if ref.path not in assets:
                 report.error(page.source.path, ref.line, "image.missing", src=ref.src)
                 continue
             if ref.path not in checked:
-                checked[ref.path] = check_image(site_dir / ref.path)
+                signature = build_cache.file_signature(site_dir / ref.path)
+                known = store.image_checks.get(ref.path)
+                if signature is not None and known is not None and known[0] == signature:
+                    checked[ref.path] = known[1]
+                else:
+                    checked[ref.path] = check_image(site_dir / ref.path)
+                if signature is not None:
+                    remembered[ref.path] = (signature, checked[ref.path])
             problem = checked[ref.path]
             if problem:
                 report.error(page.source.path, ref.line, problem, src=ref.src)
+    store.image_checks = remembered
 
 
 def _plan_copies(site_dir: Path, theme: Theme, static_files: list[tuple[str, Path]], pages: list[Page],
@@ -587,6 +620,9 @@ def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_rout
         plan = build_cache.OutputPlan(build_cache.BuildCache(), build_cache.Facts(model, {}, [], ""), "", None,
                                       None, keep_bytes=True)
     build_cache.watch_filters(env, plan.memo_dir)
+    build_cache.TEMPLATE_CODE.folder = (plan.memo_dir.parent / "jinja" / build_cache.text_digest(
+        build_cache.code_key(), jinja2.__version__)[:16]) if plan.memo_dir is not None else None
+    env.bytecode_cache = build_cache.TEMPLATE_CODE
     plan.facts.env_globals = env.globals
     todo = [route for route in page_routes
             if plan.needs_render(output_file(route.url), route.url, route.template, route.origin, route.data)]

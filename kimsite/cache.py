@@ -44,7 +44,7 @@ from kimsite.site import Kecamatan, KelurahanEntry, SiteModel
 CACHE_DIR = ".kimsite-cache"
 CACHE_FILE = "build.cache"
 MAGIC = b"KIMSITE-CACHE\n"
-FORMAT = 3
+FORMAT = 4
 SITE_METHODS = frozenset({"is_past", "upcoming", "past", "kelurahan_of"})
 
 
@@ -119,6 +119,7 @@ class BuildCache:
     facts: dict[str, str] = field(default_factory=dict)
     copy_digests: dict[str, str] = field(default_factory=dict)  # copied file's signature key → content hash
     snapshot: dict | None = None  # inputs signature, clock and summary of the last build (no-change fast path)
+    image_checks: dict[str, tuple[Signature, str | None]] = field(default_factory=dict)  # path → (signature, problem)
 
 
 def cache_path(site_dir: Path) -> Path:
@@ -346,6 +347,40 @@ class RecordingEnvironment(jinja2.Environment):
         if _ACTIVE is not None and isinstance(name, str):
             _ACTIVE.keys.add("t:" + name)
         return super()._load_template(name, globals)
+
+
+class TemplateCodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the life of the process (the preview server compiles each
+    template once, not once per rebuild) and, for `kimsite build`, in `.kimsite-cache/jinja/`. Jinja
+    itself checks each entry against a checksum of the template's source, so a stale entry is never used."""
+
+    def __init__(self) -> None:
+        self.memory: dict[str, bytes] = {}
+        self.folder: Path | None = None
+
+    def load_bytecode(self, bucket: Any) -> None:
+        data = self.memory.get(bucket.key)
+        if data is None and self.folder is not None:
+            with contextlib.suppress(OSError):
+                data = (self.folder / bucket.key).read_bytes()
+        if data is not None:
+            try:
+                bucket.bytecode_from_string(data)  # another template source: Jinja leaves the bucket empty
+            except Exception:  # noqa: BLE001 - a damaged entry is a miss: the template is compiled again
+                bucket.reset()
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        data = bucket.bytecode_to_string()
+        self.memory[bucket.key] = data
+        if self.folder is not None:
+            with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+                self.folder.mkdir(parents=True, exist_ok=True)
+                temp = self.folder / f".{bucket.key}.{os.getpid()}.tmp"
+                temp.write_bytes(data)
+                os.replace(temp, self.folder / bucket.key)
+
+
+TEMPLATE_CODE = TemplateCodeCache()
 
 
 PURE_FILTERS = frozenset({"qr"})  # deterministic and slow (a QR code takes ~25 ms): remembered on disk

@@ -13,11 +13,14 @@ same way as `normalize()` here.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
+
+from markupsafe import Markup
 
 from kimsite.formats import format_date
 
@@ -27,6 +30,8 @@ _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 def normalize(text: str) -> str:
     """Lower case, accents dropped, anything but a-z/0-9 a single space (as `cari.js` does)."""
+    if text.isascii():  # most text: no accents to drop (NFKD leaves ASCII as it is)
+        return _NOT_WORD.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     return _NOT_WORD.sub(" ", plain).strip()
@@ -41,9 +46,8 @@ def _text(parts: Iterable[str]) -> str:
     return " ".join(seen)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the preview server rebuilds the index after every edit
 def _plain(html: str, limit: int = 300) -> str:
-    from markupsafe import Markup
-
     return " ".join(Markup(html).striptags().split())[:limit]
 
 

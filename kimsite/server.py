@@ -6,7 +6,10 @@
 Design notes (see MkDocs `livereload._build_loop`, Zola `filter_events`, CVE-2021-40978):
 - the watchdog callback only records the change and wakes the build thread; the build thread waits for
   `debounce` seconds of quiet, so an editor's save (truncate+write, temp+rename, vim's 4913/backup dance)
-  or a `git checkout` of 500 files is one build; changes during a build give exactly one follow-up build;
+  or a `git checkout` of 500 files is one build; changes during a build give exactly one follow-up build.
+  Once a save has visibly finished (the file was closed after writing, or renamed into place) the quiet
+  needed shrinks to `save_quiet`: every editor's save pattern completes within microseconds of its last
+  step, and the preview should not make the volunteer wait 100 ms for nothing;
 - requests wait while a build is pending or running, so nobody sees a half-built site, and the server
   keeps serving the last good build when a build fails (the overlay tells what to fix);
 - request paths are decoded once, checked segment by segment and resolved inside the output folder;
@@ -326,6 +329,7 @@ class ServeOptions:
     port: int = 8000
     drafts: bool = False
     debounce: float = 0.1  # seconds of quiet before a rebuild
+    save_quiet: float = 0.03  # seconds of quiet before a rebuild once a save has finished (close/rename)
     request_wait: float = 30.0  # how long a request waits for a build in progress
     watch: bool = True  # tests may drive `notify_paths` by hand
 
@@ -370,6 +374,7 @@ class Server:
         self._dirty = False
         self._building = False
         self._last_event = 0.0
+        self._saved = False  # the pending changes include a finished save
         self._active_reads = 0
         self._stopping = False
         self._threads: list[threading.Thread] = []
@@ -487,13 +492,15 @@ class Server:
         return False
 
     # -- events and builds -------------------------------------------------------------------------
-    def notify_paths(self, paths: Iterable[str | Path]) -> ChangeSet:
-        """What the watchdog callback calls: classify, and wake the build thread if anything matters."""
+    def notify_paths(self, paths: Iterable[str | Path], finished: bool = False) -> ChangeSet:
+        """What the watchdog callback calls: classify, and wake the build thread if anything matters.
+        `finished`: the event ends a save (closed after writing, renamed into place)."""
         changes = classify_events(paths, self.site_dir, self.out_dir, self._theme_dirs)
         if changes.needs_build:
             with self._cond:
                 self._pending = self._pending.merge(changes)
                 self._dirty = True
+                self._saved = self._saved or finished
                 self._last_event = time.monotonic()
                 self._cond.notify_all()
         return changes
@@ -514,13 +521,14 @@ class Server:
             with self._cond:
                 self._cond.wait_for(lambda: self._dirty or self._stopping)
                 while not self._stopping:
+                    needed = self.options.save_quiet if self._saved else self.options.debounce
                     quiet = time.monotonic() - self._last_event
-                    if quiet >= self.options.debounce:
+                    if quiet >= needed:
                         break
-                    self._cond.wait(self.options.debounce - quiet)
+                    self._cond.wait(needed - quiet)
                 if self._stopping:
                     return
-                changes, self._pending, self._dirty = self._pending, ChangeSet(), False
+                changes, self._pending, self._dirty, self._saved = self._pending, ChangeSet(), False, False
                 self._building = True
                 self._cond.wait_for(lambda: self._active_reads == 0, timeout=5)
             try:
@@ -784,7 +792,7 @@ class _WatchHandler:
         dest = getattr(event, "dest_path", "")
         if dest:
             paths.append(os.fsdecode(dest))
-        changes = self.server.notify_paths(paths)
+        changes = self.server.notify_paths(paths, finished=kind in ("closed", "moved"))
         if getattr(event, "is_directory", False) and kind in ("created", "moved") and changes.needs_build:
             self.server._ensure_watches()
 

@@ -1,0 +1,133 @@
+"""What rebuilds remember besides the build cache: compiled templates, image checks, the parsed pages the
+preview server keeps in memory, and the short quiet wait after a finished save. Each must never make a
+rebuild differ from a clean build."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+from sitetools import SOURCE_DATE_EPOCH, build_site, make_site, tree_bytes
+
+from kimsite import cache
+from kimsite.build import BuildOptions, MarkdownCache, build
+from kimsite.errors import KimsiteError
+from kimsite.server import ServeOptions, Server
+
+UMKM_MD = "content/kelurahan/purwantoro/umkm/keripik-tempe.md"
+PHOTO_UMKM = """
+-- content/kelurahan/purwantoro/umkm/sambal/index.md --
+---
+nama: Sambal Bu Rini
+kategori: kuliner
+kontak:
+  whatsapp: "081234567890"
+foto:
+  - src: foto.png
+    alt: Botol sambal di meja
+diperbarui: 2026-10-01
+---
+Sambal bawang dalam botol. Di dapur:
+
+![Dapur sambal](dapur.png)
+-- content/kelurahan/purwantoro/umkm/sambal/foto.png --
+<png>
+-- content/kelurahan/purwantoro/umkm/sambal/dapur.png --
+<png>
+"""
+
+
+def _png(size: tuple[int, int], color: tuple[int, int, int]) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_compiled_templates_follow_a_template_edit_and_survive_a_damaged_entry(tmp_path: Path) -> None:
+    site = make_site(tmp_path)
+    assert build_site(site).exit_code == 0
+    jinja_dir = site / cache.CACHE_DIR / "jinja"
+    entries = [p for p in jinja_dir.rglob("*") if p.is_file()]
+    assert entries, "compiled templates are remembered on disk"
+    for entry in entries:  # damage every compiled template: each is compiled again
+        entry.write_bytes(b"j2\x00garbage" * 3)
+    (site / "themes/default/templates").mkdir(parents=True)
+    (site / "themes/default/tema.yaml").write_text("induk: default\n", encoding="utf-8")
+    (site / "themes/default/templates/404.html").write_text(
+        '{% extends "base.html" %}{% block title %}Tidak ada{% endblock %}'
+        "{% block content %}<h1>Halaman baru 404</h1>{% endblock %}\n", encoding="utf-8")
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    assert "Halaman baru 404" in (site / "build/404.html").read_text(encoding="utf-8")
+    clean = build_site(site, "-o", str(tmp_path / "bersih"), "--no-cache")
+    assert clean.exit_code == 0, clean.output
+    assert tree_bytes(site / "build") == tree_bytes(tmp_path / "bersih")
+
+
+def test_an_image_replaced_by_a_broken_file_is_reported_on_the_next_build(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    site = make_site(tmp_path, PHOTO_UMKM)
+    memory = MarkdownCache()
+    options = BuildOptions(site_dir=site, out_dir=tmp_path / "out")
+    build(options, md_cache=memory)
+    photo = site / "content/kelurahan/purwantoro/umkm/sambal/foto.png"
+    photo.write_bytes(_png((64, 48), (200, 30, 30))[:40])  # same name, now truncated
+    try:
+        build(options, md_cache=memory)
+    except KimsiteError as error:
+        shown = [(d.path, d.key) for d in error.diagnostics]
+    else:
+        raise AssertionError("a broken image must fail the build")
+    assert shown == [("content/kelurahan/purwantoro/umkm/sambal/index.md", "image.not_image")]
+    photo.write_bytes(_png((64, 48), (30, 200, 30)))
+    build(options, md_cache=memory)  # fixed again: the check runs again and passes
+
+
+def test_server_rebuilds_from_kept_pages_equal_a_clean_build(tmp_path: Path, monkeypatch) -> None:
+    """The server hands each build copies of the pages it keeps; a build rewrites the `<img>` of a body,
+    which must not leak into the kept page (the next build would rewrite it twice)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    site = make_site(tmp_path, PHOTO_UMKM)
+    memory = MarkdownCache()
+    options = BuildOptions(site_dir=site, out_dir=tmp_path / "out", base_url="https://contoh.github.io/uji/")
+    build(options, md_cache=memory)
+    for round_ in range(3):  # edits elsewhere: the sambal page comes from the kept copy every time
+        _append(site / UMKM_MD, f"\nTambahan ke-{round_}.\n")
+        result = build(options, md_cache=memory)
+        assert memory.parsed, "the server keeps parsed pages between builds"
+    sambal = result.rendered["kelurahan/purwantoro/umkm/sambal/index.html"].decode()
+    assert sambal.count("<picture") >= 2 and "<picture><picture" not in sambal
+    assert build_site(site, "-o", str(tmp_path / "bersih")).exit_code == 0
+    assert tree_bytes(tmp_path / "out") == tree_bytes(tmp_path / "bersih")
+
+
+def test_a_finished_save_is_built_after_the_short_quiet_wait(tmp_path: Path) -> None:
+    """`debounce` covers events that may still be followed by more; a file closed after writing or renamed
+    into place ends a save, so the build starts after `save_quiet`."""
+    site = make_site(tmp_path)
+    server = Server(ServeOptions(site_dir=site, port=0, debounce=5.0, save_quiet=0.05, watch=False),
+                    log=lambda _message: None)
+    server.start()
+    try:
+        md = site / UMKM_MD
+        before = server.builds
+        _append(md, "\nSatu.\n")
+        server.notify_paths([md])  # a write that is not known to be finished: waits for 5 s of quiet
+        time.sleep(1.0)
+        assert server.builds == before and server.busy
+        server.notify_paths([md], finished=True)  # the close that ends the save
+        assert server.wait_idle(timeout=4.0), "a finished save must not wait for the long debounce"
+        assert server.builds == before + 1
+        _append(md, "\nDua.\n")
+        server.notify_paths([md])
+        time.sleep(1.0)
+        assert server.builds == before + 1  # the short wait applies to one save, not to later events
+    finally:
+        server.stop()
