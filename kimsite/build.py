@@ -14,7 +14,6 @@ import copy
 import dataclasses
 import datetime as dt
 import os
-import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -366,11 +365,11 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
         except OSError:
             hashed = ""
         parsed = _parse_one(site_dir, source, ctx, url_by_source, assets, reserved_ids)
-        return signature, hashed, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+        return signature, hashed, build_cache.pack(parsed)
 
     for index, (signature, hashed, blob) in zip(todo, parallel.run(work, len(todo), jobs, "sumber", ticker),
                                                       strict=True):
-        parsed = pickle.loads(blob)
+        parsed = build_cache.unpack(blob)
         results[index] = parsed
         clean = hashed and not any(d.level == "error" for d in parsed.parse_diagnostics + parsed.markdown_diagnostics)
         if clean:
@@ -420,7 +419,7 @@ def _cached_source(site_dir: Path, rel: str, entry: build_cache.SourceEntry | No
         parsed = kept[1]
     else:
         try:
-            parsed = pickle.loads(entry.blob)
+            parsed = build_cache.unpack(entry.blob)
         except Exception:  # noqa: BLE001 - a damaged entry is a miss
             return None
     if not isinstance(parsed, build_cache.ParsedSource) or not _lookups_hold(parsed.lookups, url_by_source, assets):

@@ -27,6 +27,7 @@ import os
 import pickle
 import shutil
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -87,7 +88,15 @@ class SourceEntry:
     signature: Signature | None
     digest: str  # of the file's bytes
     context: str  # parse-context key (config, region list, build date)
-    blob: bytes  # pickle of ParsedSource
+    blob: bytes  # ParsedSource, pickled and compressed (`pack`): a third of the memory and of the cache file
+
+
+def pack(value: Any) -> bytes:
+    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpack(blob: bytes) -> Any:
+    return pickle.loads(zlib.decompress(blob))
 
 
 @dataclass
@@ -768,6 +777,13 @@ class OutputPlan:
     # -- collecting (in the parent) -----------------------------------------------------------------
     def collect(self, result: tuple) -> None:
         rel, hashed, deps, written, data, analysis = result
+        # Thousands of outputs name the same facts and resources: one string object each, in memory
+        # and (pickle shares repeated objects) in the cache file.
+        deps = tuple(map(sys.intern, deps))
+        if analysis is not None:
+            for found in analysis[0].__dict__.values():
+                if isinstance(found, list):
+                    found[:] = map(sys.intern, found)
         self.new[rel] = OutputEntry(self.route_keys.get(rel, ""), deps, hashed, None if written else
                                     self._old_signature(rel), analysis)
         self.written += written
