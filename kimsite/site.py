@@ -23,6 +23,9 @@ from kimsite.formats import slugify
 from kimsite.urls import output_file
 
 PER_PAGE = 12
+# UMKM lists are paginated too: a city's list of thousands of UMKM on one page would be megabytes on a
+# phone (and one edit would re-render all of it); 48 cards fill 1, 2, 3 or 4 columns evenly.
+UMKM_PER_PAGE = 48
 
 
 # -- region list --------------------------------------------------------------------------------
@@ -297,15 +300,17 @@ class Route:
     origin: str  # the source file, or a description of the generated page
 
 
-def _paginate(base: str, items: list, template: str, data: dict[str, Any], origin: str) -> list[Route]:
-    pages = max(1, -(-len(items) // PER_PAGE))
+def _paginate(base: str, items: list, template: str, data: dict[str, Any], origin: str,
+              per_page: int = PER_PAGE) -> list[Route]:
+    pages = max(1, -(-len(items) // per_page))
     routes = []
     for number in range(1, pages + 1):
         url = base if number == 1 else f"{base}halaman/{number}/"
-        chunk = items[(number - 1) * PER_PAGE: number * PER_PAGE]
+        chunk = items[(number - 1) * per_page: number * per_page]
         pager = {
             "number": number,
             "total": pages,
+            "count": len(items),
             "prev": (base if number == 2 else f"{base}halaman/{number - 1}/") if number > 1 else None,
             "next": f"{base}halaman/{number + 1}/" if number < pages else None,
         }
@@ -326,10 +331,10 @@ def routes(model: SiteModel) -> list[Route]:
     for kec in model.kecamatan:
         origin = kec.page.source.path if kec.page else gen
         out.append(Route(kec.url, "kecamatan.html", {"kec": kec, "page": kec.page}, origin))
-    out.append(Route("/umkm/", "umkm_daftar.html", {"items": model.umkm, "category": None, "kel": None}, gen))
+    out += _paginate("/umkm/", model.umkm, "umkm_daftar.html", {"category": None, "kel": None}, gen, UMKM_PER_PAGE)
     for cat in model.categories:
         items = [u for u in model.umkm if u.kategori == cat.slug]
-        out.append(Route(cat.url, "umkm_daftar.html", {"items": items, "category": cat, "kel": None}, gen))
+        out += _paginate(cat.url, items, "umkm_daftar.html", {"category": cat, "kel": None}, gen, UMKM_PER_PAGE)
     out += _paginate("/berita/", model.berita, "berita_daftar.html", {"kel": None}, gen)
     out.append(Route("/agenda/", "agenda_daftar.html", {"items": model.agenda, "kel": None}, gen))
     out.append(Route("/cari/", "cari.html", {"kel": None}, gen))
@@ -344,8 +349,8 @@ def routes(model: SiteModel) -> list[Route]:
             out.append(Route(kel.url, "redirect.html", {"target": "/"}, src))
         else:
             out.append(Route(kel.url, "kelurahan.html", {"kel": kel, "page": kel.page}, src))
-        out.append(Route(f"{kel.url}umkm/", "umkm_daftar.html",
-                         {"items": kel.umkm, "category": None, "kel": kel}, gen))
+        out += _paginate(f"{kel.url}umkm/", kel.umkm, "umkm_daftar.html", {"category": None, "kel": kel}, gen,
+                         UMKM_PER_PAGE)
         out += _kelurahan_category_routes(model, kel)
         out += _paginate(f"{kel.url}berita/", kel.berita, "berita_daftar.html", {"kel": kel}, gen)
         out.append(Route(f"{kel.url}agenda/", "agenda_daftar.html", {"items": kel.agenda, "kel": kel}, gen))
@@ -372,8 +377,8 @@ def _kelurahan_category_routes(model: SiteModel, kel: KelurahanEntry) -> list[Ro
         items = [u for u in kel.umkm if u.kategori == cat.slug]
         if items:
             category = Category(cat.slug, cat.nama, len(items))
-            out.append(Route(f"{base}{cat.slug}/", "umkm_daftar.html",
-                             {"items": items, "category": category, "kel": kel}, "(kimsite)"))
+            out += _paginate(f"{base}{cat.slug}/", items, "umkm_daftar.html", {"category": category, "kel": kel},
+                             "(kimsite)", UMKM_PER_PAGE)
     return out
 
 
