@@ -6,8 +6,11 @@ Used by validation (content.py) and by the theme's filters (theme.py); no I/O, n
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
+
+from markupsafe import Markup
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SLUG_MAX = 60
@@ -25,6 +28,14 @@ _MONTH_NAMES = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December"),
 }
+
+
+@functools.lru_cache(maxsize=1024)
+def strip_tags(html: str) -> str:
+    """The text of an HTML fragment (`Markup.striptags`: tags and comments gone, entities decoded,
+    whitespace collapsed). Remembered: a page's body is stripped for its own description, its
+    structured data and every list it appears in."""
+    return Markup(html).striptags()
 
 
 def slugify(name: str) -> str:

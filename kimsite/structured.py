@@ -14,6 +14,7 @@ from typing import Any
 
 from kimsite.config import SiteConfig
 from kimsite.content import Agenda, Berita, ImageRef, Kelurahan, Location, Umkm
+from kimsite.formats import strip_tags
 
 AbsUrl = Callable[[str], str]
 CONTEXT = "https://schema.org"
@@ -94,9 +95,7 @@ def _locality(kelurahan: str, config: SiteConfig) -> str:
 
 def _summary(html: str, limit: int = 300) -> str:
     """Plain text of rendered Markdown, cut at a word boundary."""
-    from markupsafe import Markup
-
-    text = " ".join(Markup(html).striptags().split())
+    text = " ".join(strip_tags(html).split())
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + "…"

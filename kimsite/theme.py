@@ -28,6 +28,7 @@ from kimsite.formats import (
     format_rupiah,
     format_thousands,
     format_time,
+    strip_tags,
 )
 from kimsite.poster import qr_svg
 from kimsite.urls import absolute_url, relative_url
@@ -161,6 +162,15 @@ class Words(dict):
     def __missing__(self, key: str) -> str:
         raise jinja2.UndefinedError(f"kata tema '{key}' tidak ada di i18n")
 
+    def __getattr__(self, key: str) -> str:
+        # `t.word` in a template: Jinja tries the attribute first, then the item; answering here saves
+        # an AttributeError per word (dict methods such as `t.items` are real attributes and win, as before).
+        # A missing word is still an AttributeError here, so Jinja's item lookup raises the loud error above.
+        value = self.get(key)
+        if value is None:
+            raise AttributeError(key)
+        return value
+
 
 def make_environment(theme: Theme, config: SiteConfig, media: Any = None,
                      environment_class: type[jinja2.Environment] = jinja2.Environment) -> jinja2.Environment:
@@ -173,6 +183,7 @@ def make_environment(theme: Theme, config: SiteConfig, media: Any = None,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment per build: templates cannot change under it, so no stat per include
     )
     lang = config.bahasa
     env.globals["t"] = Words(load_words(theme, lang))
@@ -194,6 +205,7 @@ def make_environment(theme: Theme, config: SiteConfig, media: Any = None,
         "jsonld": jsonld,
         "iso": lambda v: v.isoformat(),
         "qr": qr_svg,  # printable posters: an inline SVG QR code made at build time
+        "striptags": striptags,
     })
     return env
 
@@ -211,6 +223,13 @@ def _image_globals(env: jinja2.Environment, media: Any) -> None:
 
     env.globals["gambar"] = gambar
     env.globals["kartu"] = lambda page_url: media.card(page_url) if media is not None else None
+
+
+def striptags(value: Any) -> str:
+    """Jinja's `striptags`, remembered per text (a body is stripped on its page and in every list)."""
+    if hasattr(value, "__html__"):
+        value = value.__html__()
+    return strip_tags(str(value))
 
 
 def whatsapp_link(number: str, text: str = "") -> str:
