@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import gzip
+import html as htmllib
 import posixpath
 import re
 from collections.abc import Callable, Mapping
@@ -107,10 +108,53 @@ _FETCHING_TAG = re.compile(
 
 
 def page_resources(html: str) -> PageResources:
+    pieces = [m.group(0) for m in _FETCHING_TAG.finditer(html) if not m.group(0).startswith("<!--")]
+    found = _plain_resources(pieces)
+    if found is not None:
+        return found
     parser = _Collector()
-    parser.feed("".join(m.group(0) for m in _FETCHING_TAG.finditer(html) if not m.group(0).startswith("<!--")))
+    parser.feed("".join(pieces))
     parser.close()
     return parser.found
+
+
+# The tags a build writes are plain: `<name attr="value" flag>`, double quotes, no `<` or `>` inside a
+# value, scripts without `<` in their body. For those the collector is fed directly, with exactly the tag
+# and attributes HTMLParser would hand it; anything else makes `_plain_resources` give up (None), and
+# the page goes through HTMLParser as before.
+_WS = "[ \t\n\r\f]"
+_PLAIN_TAG = re.compile(rf'<([a-zA-Z][a-zA-Z0-9]*)((?:{_WS}+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:="[^"<>]*")?)*){_WS}*(/?)>')
+_PLAIN_ATTR = re.compile(rf'{_WS}+([a-zA-Z_:][-a-zA-Z0-9_:.]*)(="([^"<>]*)")?')
+_SCRIPT_END = re.compile(r"</script\s*>\Z", re.I)
+
+
+def _plain_resources(pieces: list[str]) -> PageResources | None:
+    collector = _Collector()
+    for piece in pieces:
+        match = _PLAIN_TAG.match(piece)
+        if match is None:
+            return None
+        tag = match.group(1).lower()
+        attrs = [(name.lower(), (htmllib.unescape(value) if "&" in value else value) if given else None)
+                 for name, given, value in _PLAIN_ATTR.findall(match.group(2))]
+        self_closing = match.group(3) == "/"
+        rest = piece[match.end():]
+        if tag == "script":
+            end = _SCRIPT_END.search(rest)
+            if self_closing or end is None or "<" in rest[:end.start()]:
+                return None
+            body = rest[:end.start()]
+            collector.handle_starttag(tag, attrs)
+            if body:
+                collector.handle_data(body)
+            collector.handle_endtag(tag)
+        elif rest:
+            return None
+        elif self_closing:
+            collector.handle_startendtag(tag, attrs)
+        else:
+            collector.handle_starttag(tag, attrs)
+    return collector.found
 
 
 Analysis = Callable[[str], "tuple[PageResources, int] | None"]  # page file → (resources, gzip size of its HTML)
