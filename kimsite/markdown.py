@@ -249,8 +249,43 @@ def _url_ok(value: str) -> bool:
     return compact.split(":", 1)[0] in URL_SCHEMES
 
 
+_WS = "[ \\t\\n\\r\\f]"
+
+
+def _allowed_start_tag(tag: str) -> str:
+    names = "|".join(sorted(ALLOWED_ATTRS["*"] | ALLOWED_ATTRS.get(tag, set())))
+    return f'{tag}(?:{_WS}+(?:{names})(?:="[^"<>]*")?)*'
+
+
+# A body made only of text without `<`, end tags and start tags of allowed elements with allowed attributes
+# (double-quoted values without `<`, `>`), in the shape Python-Markdown writes, has nothing to report
+# but perhaps a URL or a style: then `find_unsafe` need not run the (slow, pure-Python) HTML parser.
+_CLEAN_BODY = re.compile(
+    "(?:[^<]++|<(?:" + "|".join(_allowed_start_tag(tag) for tag in sorted(ALLOWED_TAGS))
+    + f"){_WS}*/?>|</[a-zA-Z][a-zA-Z0-9]*{_WS}*>)*+", re.I)
+_CHECKED_VALUE = re.compile(f'(?<={_WS})(href|src|style)="([^"<>]*)"', re.I)
+
+
+def _clean_body(html_text: str) -> bool:
+    """True when `find_unsafe` would find nothing, decided without the HTML parser (False: don't know)."""
+    if _CLEAN_BODY.fullmatch(html_text) is None:
+        return False
+    for name, value in _CHECKED_VALUE.findall(html_text):
+        if not value:
+            continue
+        value = html.unescape(value)  # HTMLParser hands the finder unescaped values
+        if name.lower() == "style":
+            if not SAFE_STYLE.match(value):
+                return False
+        elif not _url_ok(value):
+            return False
+    return True
+
+
 def find_unsafe(html: str) -> list[str]:
     """Describe each element or attribute of `html` that `sanitize` would drop (for the warning)."""
+    if _clean_body(html):
+        return []
     finder = _UnsafeFinder()
     finder.feed(html)
     finder.close()

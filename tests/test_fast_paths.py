@@ -55,3 +55,79 @@ def test_relative_url_matches_relpath(from_url: str, to_url: str) -> None:
 def test_absolute_url_matches_quote(url: str) -> None:
     base = "https://x.github.io/repo/"
     assert absolute_url(base, url) == base.rstrip("/") + quote(url, safe="/#?=&.-_~%+")
+
+
+def reference_page_resources(html: str):  # noqa: ANN201 - PageResources
+    """The original: every fetching tag fed to HTMLParser."""
+    from kimsite.budgets import _FETCHING_TAG, _Collector
+
+    parser = _Collector()
+    parser.feed("".join(m.group(0) for m in _FETCHING_TAG.finditer(html) if not m.group(0).startswith("<!--")))
+    parser.close()
+    return parser.found
+
+
+HTML_PARTS = st.sampled_from([
+    '<img src="a.jpg" alt="x">', '<img src="a.jpg" srcset="a-320w.webp 320w, a-640w.webp 640w" sizes="50vw">',
+    '<IMG SRC="B.JPG">', '<img src="a&amp;b.jpg" />', '<img src="" alt="">', "<img src='q.jpg'>", "<img src=bare.jpg>",
+    '<img src = "sp.jpg">', '<img\tsrc="tab.jpg"\n>', '<img src="x>y.jpg">', '<img-x src="no.jpg">', "<img",
+    '<link rel="stylesheet" href="css/a.css">', '<link rel="icon" href="f.ico" sizes="32x32">',
+    '<link rel="alternate" href="feed.xml">', '<link rel="STYLESHEET preload" href="https://cdn.example/x.css">',
+    '<script src="a.js" defer></script>', '<script src="b.js"></script>', '<script type="module" src="m.js"></script>',
+    '<script type="application/ld+json">{"a":"\\u003c"}</script>', "<script>var a = 1;</script>",
+    "<script>  </script>", "<script></script>", "<script>if (a < b) {}</script>", "<script src=\"c.js\" />",
+    "<SCRIPT>x</SCRIPT >", "<script>&nbsp;</script>", '<input type="checkbox" disabled>',
+    '<input src="i.png" type="image">',
+    '<source type="image/webp" srcset="a.webp 1w">', '<video poster="p.jpg" src="v.mp4">', '<iframe src="//x.org/">',
+    '<object data="o.swf">', "<!-- <img src=\"hidden.jpg\"> -->", "<p>text & more</p>", "<a href=\"x\">x</a>", "<",
+    ">", '"', "'", "\u00a0", '<img src="a.jpg"\u00a0alt="b">', '<img src="a.jpg" data-x="1" alt>',
+])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(HTML_PARTS, max_size=12))
+@example(['<script src="c.js" />', "<script>x</script>"])
+@example(["<script>", '<img src="a.jpg">', "</script>"])
+@example(["<script />", "x", "</script>"])
+def test_page_resources_matches_htmlparser(parts: list[str]) -> None:
+    from kimsite.budgets import page_resources
+
+    html = "<html><body>" + "".join(parts) + "</body></html>"
+    assert page_resources(html) == reference_page_resources(html)
+
+
+def reference_find_unsafe(html: str) -> list[str]:
+    """The original: every body through HTMLParser."""
+    from kimsite.markdown import _UnsafeFinder
+
+    finder = _UnsafeFinder()
+    finder.feed(html)
+    finder.close()
+    return sorted(set(finder.found))
+
+
+BODY_PARTS = st.sampled_from([
+    "<p>", "</p>", "text", " & ", "&amp;", "a < b", "<br>", "<br />", "<hr/>", '<a href="x.html">', '<a href="#fn:1">',
+    "</a>", '<a href="javascript:alert(1)">', '<a href="JaVaScRiPt&#58;x">', '<a href="java\tscript:x">',
+    '<a href="mailto:a@b.c">', '<a href="">', '<a hreflang="id">', '<a href=x>', '<a href=javascript:x>',
+    "<a href='y'>", '<a href = "z">',
+    '<img src="data:image/png;base64,AA" alt="x">', '<img src="foto.jpg" alt="" loading="lazy">',
+    '<img src="a.jpg" onerror="alert(1)">', '<td style="text-align: left;">', '<td style="color: red">',
+    '<th style="text-align:center" scope="col">', '<p style="text-align: left;">', '<abbr title="x">',
+    "<ABBR TITLE=\"Y\">",
+    '<input type="checkbox" disabled/>', '<input type="text" checked>', '<div class="toc">', '<sup id="fnref:1">',
+    "<script>", "</script>", "<style>p{}</style>", "<iframe src=\"//x\">", "<!-- c -->", "<!doctype html>", "<?x?>",
+    "<![CDATA[x]]>", "<details open>", "<summary>", "<a:b>", "<a-b>", "<abbrx>", '<ol start="2" reversed>',
+    '<span\u00a0class="x">', '<span class="a>b">', "<", ">", '"', "</", "<p\n class=\"x\"\n>", "<code>&lt;p&gt;</code>",
+])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(BODY_PARTS, max_size=14))
+@example(['<a href="javascript&colon;x">'])
+@example(['<a href="&amp;#106;avascript:x">'])
+def test_find_unsafe_matches_htmlparser(parts: list[str]) -> None:
+    from kimsite.markdown import find_unsafe
+
+    html = "".join(parts)
+    assert find_unsafe(html) == reference_find_unsafe(html)
