@@ -369,6 +369,8 @@ class TemplateCodeCache(jinja2.BytecodeCache):
 
     def load_bytecode(self, bucket: Any) -> None:
         data = self.memory.get(bucket.key)
+        if data is not None and self.folder is not None and not (self.folder / bucket.key).is_file():
+            self._write(bucket.key, data)  # compiled for another site in this process: remember it here too
         if data is None and self.folder is not None:
             with contextlib.suppress(OSError):
                 data = (self.folder / bucket.key).read_bytes()
@@ -382,11 +384,15 @@ class TemplateCodeCache(jinja2.BytecodeCache):
         data = bucket.bytecode_to_string()
         self.memory[bucket.key] = data
         if self.folder is not None:
-            with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-                self.folder.mkdir(parents=True, exist_ok=True)
-                temp = self.folder / f".{bucket.key}.{os.getpid()}.tmp"
-                temp.write_bytes(data)
-                os.replace(temp, self.folder / bucket.key)
+            self._write(bucket.key, data)
+
+    def _write(self, key: str, data: bytes) -> None:
+        assert self.folder is not None
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temp = self.folder / f".{key}.{os.getpid()}.tmp"
+            temp.write_bytes(data)
+            os.replace(temp, self.folder / key)
 
 
 TEMPLATE_CODE = TemplateCodeCache()

@@ -56,6 +56,7 @@ def run(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", tick
     size = max(8, min(256, count // (jobs * 8) or 1))
     chunks = [range(start, min(count, start + size)) for start in range(0, count, size)]
     _WORK = work
+    outer_freeze = gc.get_freeze_count() > 0  # the build froze its long-lived objects: it unfreezes them
     gc.collect()
     gc.freeze()  # objects made before the fork stay shared: the collector will not touch them
     try:
@@ -67,5 +68,6 @@ def run(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", tick
                 tick(phase, len(results), count)
         return results
     finally:
-        gc.unfreeze()
+        if not outer_freeze:
+            gc.unfreeze()
         _WORK = None

@@ -13,7 +13,6 @@ same way as `normalize()` here.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import unicodedata
@@ -46,8 +45,8 @@ def _text(parts: Iterable[str]) -> str:
     return " ".join(seen)
 
 
-@functools.lru_cache(maxsize=1 << 16)  # the preview server rebuilds the index after every edit
-def _plain(html: str, limit: int = 300) -> str:
+def plain_text(html: str, limit: int = 300) -> str:
+    """The words of an HTML body, tags dropped and spaces collapsed (a page's `body_text`)."""
     return " ".join(Markup(html).striptags().split())[:limit]
 
 
@@ -63,7 +62,7 @@ def build_index(site: Any) -> list[list[str]]:
         meta = f"{category} · {kel_name}" if kel_name and not site.single else category
         text = _text([umkm.title, category, umkm.kategori, kel_name, kel.nama if kel else "",
                       kel.kecamatan_nama if kel else "", *(p.nama for p in umkm.produk), umkm.alamat,
-                      _plain(umkm.body_html)])
+                      umkm.body_text])
         entries.append([umkm.url.lstrip("/"), umkm.title, "umkm", meta, text])
     if not site.single:
         for kel in site.kelurahan:
@@ -79,7 +78,7 @@ def build_index(site: Any) -> list[list[str]]:
         date = format_date(berita.tanggal.date(), config.bahasa, False) if berita.tanggal else ""
         meta = " · ".join(x for x in (date, kel.display_name if kel and not site.single else "") if x)
         text = _text([berita.title, berita.ringkasan, *berita.tag, berita.kategori,
-                      kel.display_name if kel else "", _plain(berita.body_html, 200)])
+                      kel.display_name if kel else "", berita.body_text[:200]])
         entries.append([berita.url.lstrip("/"), berita.title, "berita", meta, text])
     return entries
 
