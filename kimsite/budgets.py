@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import html as htmllib
 import posixpath
@@ -160,6 +161,7 @@ def _plain_resources(pieces: list[str]) -> PageResources | None:
 Analysis = Callable[[str], "tuple[PageResources, int] | None"]  # page file → (resources, gzip size of its HTML)
 
 
+@functools.lru_cache(maxsize=4096)  # every page of a site names the same few stylesheets, scripts and icons
 def is_external(url: str, own_host: str) -> bool:
     """A URL on another host (`https://…`, `//…`); `data:` and relative URLs are not."""
     parts = urlsplit(url.strip())
@@ -173,6 +175,11 @@ def is_external(url: str, own_host: str) -> bool:
 def resolve(page_file: str, url: str, base_path: str = "/") -> str | None:
     """The output file a URL on `page_file` points to: relative, or absolute under the site's base
     path (`/kimsite/css/x.css`); None for other hosts, schemes and paths outside the site."""
+    climbs = url.count("../")
+    if climbs and climbs == page_file.count("/") and url.startswith("../" * climbs):
+        rest = url[3 * climbs:]  # from the root of the site: the common case, asked for every page
+        if rest and not _NEEDS_FULL_RESOLVE.search(rest):
+            return rest + "index.html" if rest.endswith("/") else rest
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not parts.path:
         return None
@@ -188,6 +195,9 @@ def resolve(page_file: str, url: str, base_path: str = "/") -> str | None:
     if path.endswith("/"):
         joined = "index.html" if joined == "." else joined + "/index.html"
     return joined
+
+
+_NEEDS_FULL_RESOLVE = re.compile(r"[?#%:\\]|(?:^|/)\.{1,2}(?:/|$)|//|^/")
 
 
 def gzip_size(data: bytes) -> int:
