@@ -385,7 +385,7 @@ def picture_html(image_url: str, encoded: Encoded, alt: str, link: Callable[[str
     sizes = escape(LAYOUT_SIZES.get(layout, layout))
 
     def srcset(fmt: str) -> str:
-        return ", ".join(f"{link(variant_url(image_url, encoded, fmt, w))} {w}w" for w, _h in encoded.widths)
+        return ", ".join(f"{link(url)} {w}w" for url, w in _variant_urls(image_url, encoded, fmt))
 
     parts = ["<picture>"]
     for fmt in encoded.formats[:-1]:
@@ -398,6 +398,12 @@ def picture_html(image_url: str, encoded: Encoded, alt: str, link: Callable[[str
                  f'width="{width}" height="{height}" alt="{escape(alt)}" loading="lazy" decoding="async">')
     parts.append("</picture>")
     return Markup("".join(parts))
+
+
+@functools.lru_cache(maxsize=4096)
+def _variant_urls(image_url: str, encoded: Encoded, fmt: str) -> tuple[tuple[str, int], ...]:
+    """(site URL, width) of each variant in `fmt`: the same on every page that shows the image."""
+    return tuple((variant_url(image_url, encoded, fmt, w), w) for w, _h in encoded.widths)
 
 
 def plain_img_html(src: str, alt: str, css_class: str = "") -> Markup:
