@@ -93,6 +93,7 @@ class MarkdownCache:
     # source path → (its cache entry's blob, that blob unpickled, never handed to a build itself): a rebuild
     # takes a shallow copy of the page instead of unpickling 10,000 blobs again
     parsed: dict[str, tuple[bytes, object]] = field(default_factory=dict)
+    private_output: bool = False  # the output folder is the server's own: no need to walk or stat it
     previous: object | None = None  # the previous build's `rendered`, for outputs that did not change
 
     def get(self, path: str, key: str) -> object | None:
@@ -255,7 +256,8 @@ def _build(options: BuildOptions, progress: Progress | None, md_cache: MarkdownC
         rendered["robots.txt"] = robots(config.url).encode()
         rendered[".nojekyll"] = b""
         phonefirst.finish(model, rendered, copies, report,  # search index, sw.js, page budgets
-                          plan.analysis_of, lambda rel: plan.digest_of(rel, copies), plan.reuse_or_make)
+                          plan.analysis_of, lambda rel: plan.digest_of(rel, copies), plan.reuse_or_make,
+                          plan.reuse_part)
         if report.has_errors() or (options.strict and report.warnings):
             if options.strict and not report.has_errors():
                 report.error("site.yaml", 0, "build.strict", count=len(report.warnings))
@@ -485,6 +487,7 @@ def _output_plan(options: BuildOptions, store: build_cache.BuildCache, model: Si
                                   keep_bytes=writer is None or md_cache is not None, previous=previous)
     if options.use_cache:
         plan.memo_dir = options.site_dir / build_cache.CACHE_DIR / "memo"
+    plan.private = md_cache is not None and md_cache.private_output and plan.incremental
     return plan
 
 

@@ -129,6 +129,8 @@ class BuildCache:
     copy_digests: dict[str, str] = field(default_factory=dict)  # copied file's signature key → content hash
     snapshot: dict | None = None  # inputs signature, clock and summary of the last build (no-change fast path)
     image_checks: dict[str, tuple[Signature, str | None]] = field(default_factory=dict)  # path → (signature, problem)
+    # a part of a file made from the whole model (a search index entry) → (the facts it read, its value)
+    parts: dict[str, tuple[tuple[str, ...], Any]] = field(default_factory=dict)
 
 
 def cache_path(site_dir: Path) -> Path:
@@ -725,6 +727,8 @@ class OutputPlan:
             self.incremental = bool(store.outputs and self.previous)
         self.files = OutputFiles(writer.tmp if writer is not None else None, self.out_dir)
         self.memo_dir: Path | None = None  # where pure filters remember their results
+        self.private = False  # the output folder is kimsite's own (the preview server's temp folder)
+        self.new_parts: dict[str, tuple[tuple[str, ...], Any]] = {}
         self.new: dict[str, OutputEntry] = {}
         self.route_keys: dict[str, str] = {}
         self._changed: set[str] | None = None
@@ -740,6 +744,8 @@ class OutputPlan:
     def _intact(self, rel: str, entry: OutputEntry) -> bool:
         if self.writer is None:
             return rel in self.previous
+        if self.private:
+            return True  # nobody else writes there: what kimsite wrote last time is still there
         assert self.out_dir is not None
         return entry.signature is not None and file_signature(os.path.join(self._out, rel)) == entry.signature
 
@@ -826,6 +832,31 @@ class OutputPlan:
         self.collect(self.store_rendered(rel, data, recorder.keys))
         return data
 
+    def reuse_part(self, key: str, make: Callable[[], Any]) -> Any:
+        """One part of a file made from the whole model (an entry of the search index): reused while
+        every fact it read is unchanged, else made again with its reads recorded. Either way its facts
+        count as read by the file being made."""
+        global _ACTIVE
+        outer = _ACTIVE
+        key = f"{self.global_key}|{key}"  # another config, theme or kimsite: every part is made again
+        old = self.store.parts.get(key) if self.incremental else None
+        if old is not None and not any(dep in self.changed() for dep in old[0]):
+            value = old[1]
+            self.new_parts[key] = old
+            deps = old[0]
+        else:
+            part = Recorder()
+            _ACTIVE = part
+            try:
+                value = make()
+            finally:
+                _ACTIVE = outer
+            deps = tuple(map(sys.intern, keys_of(part.keys)))
+            self.new_parts[key] = (deps, value)
+        if outer is not None:
+            outer.keys.update(deps)
+        return value
+
     def put_bytes(self, rel: str, data: bytes) -> None:
         """A file made in the parent (feeds, sitemap, search index, …)."""
         self.collect(self.store_rendered(rel, data, ()))
@@ -881,7 +912,7 @@ class OutputPlan:
             return
         assert self.out_dir is not None
         if self.incremental:
-            self.writer.commit_changes(set(self.new))
+            self.writer.commit_changes(set(self.new), set(self.store.outputs) if self.private else None)
         else:
             self.writer.commit()
         self.files.committed()
@@ -898,6 +929,8 @@ class OutputPlan:
             keys.update(entry.deps)
         self.store.outputs = self.new
         self.store.facts = {key: self.facts.value(key) for key in keys}
+        if self.new_parts or not self.incremental:  # else the file they make was reused: so are they
+            self.store.parts = self.new_parts
         self.store.copy_digests = self.copy_digests_used
         self.store.out_dir = str(self.out_dir.resolve()) if self.out_dir is not None else ""
 

@@ -106,13 +106,16 @@ class OutputWriter:
         if old.exists():
             shutil.rmtree(old)
 
-    def commit_changes(self, expected: set[str]) -> None:
+    def commit_changes(self, expected: set[str], present: set[str] | None = None) -> None:
         """Incremental commit: move the files written into the temp folder over the output and remove
         output files not in `expected`; unchanged files are never touched. Journaled in an undo folder,
-        so an error (here) or a kill (the next build's `recover()`) rolls the output back as it was."""
+        so an error (here) or a kill (the next build's `recover()`) rolls the output back as it was.
+        `present`: the files the output folder holds, when known without walking it (a private folder
+        only kimsite writes, like the preview server's)."""
         assert self.tmp is not None
         written = files_under(self.tmp)
-        stale = [rel for rel in files_under(self.out_dir) if rel not in expected and rel != MARKER]
+        held = present if present is not None else files_under(self.out_dir)
+        stale = sorted(rel for rel in held if rel not in expected and rel != MARKER)
         undo = self.parent / f".{self.out_dir.name}{_UNDO}{os.getpid()}"
         if undo.exists():
             shutil.rmtree(undo)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from kimsite.budgets import Analysis, PageWeight, check_budgets, page_resources, resolve
 from kimsite.errors import Report
 from kimsite.offline import SW_FILE, build_hash, kill_switch, service_worker
-from kimsite.search import INDEX_FILE, index_json
+from kimsite.search import INDEX_FILE, Part, index_json
 
 GENERATED = (INDEX_FILE, SW_FILE)
 
@@ -32,13 +32,18 @@ def _url_of(page_file: str) -> str:
 
 def finish(model: object, rendered: MutableMapping[str, bytes], copies: Mapping[str, Path], report: Report,
            analyse: Analysis | None = None, digest_of: Callable[[str], str] | None = None,
-           make_index: Callable[[str, Callable[[], bytes]], bytes] | None = None) -> list[PageWeight]:
+           make_index: Callable[[str, Callable[[], bytes]], bytes] | None = None,
+           index_part: Part | None = None) -> list[PageWeight]:
     """Add `cari/indeks.json` and `sw.js` to `rendered`; check budgets. Returns each page's weight.
     `analyse`, `digest_of` and `make_index(file, make)` (from the build cache) spare reading and
-    parsing unchanged pages and rebuilding an unchanged search index."""
+    parsing unchanged pages and rebuilding an unchanged search index; `index_part` reuses its unchanged
+    entries when it must be made again."""
     config = model.config  # type: ignore[attr-defined]
-    rendered[INDEX_FILE] = (make_index(INDEX_FILE, lambda: index_json(model)) if make_index is not None
-                            else index_json(model))
+
+    def make() -> bytes:
+        return index_json(model, index_part) if index_part is not None else index_json(model)
+
+    rendered[INDEX_FILE] = make_index(INDEX_FILE, make) if make_index is not None else make()
 
     def read(rel: str) -> bytes | None:
         if rel in rendered:

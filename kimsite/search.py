@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from markupsafe import Markup
@@ -50,12 +50,20 @@ def plain_text(html: str, limit: int = 300) -> str:
     return " ".join(Markup(html).striptags().split())[:limit]
 
 
-def build_index(site: Any) -> list[list[str]]:
-    """Entries for every UMKM, kelurahan (microsite or not) and berita, in the site's own order."""
+Part = Callable[[str, Callable[[], list[str]]], list[str]]  # (key, make) → entry; the build reuses unchanged ones
+
+
+def _made(_key: str, make: Callable[[], list[str]]) -> list[str]:
+    return make()
+
+
+def build_index(site: Any, part: Part = _made) -> list[list[str]]:
+    """Entries for every UMKM, kelurahan (microsite or not) and berita, in the site's own order.
+    `part(key, make)` gives each entry (the build passes one that reuses entries whose facts held)."""
     config = site.config
     names = config.category_names
-    entries: list[list[str]] = []
-    for umkm in site.umkm:
+
+    def umkm_entry(umkm: Any) -> list[str]:
         kel = site.kelurahan_of(umkm)
         kel_name = kel.display_name if kel else ""
         category = names.get(umkm.kategori, umkm.kategori)
@@ -63,25 +71,34 @@ def build_index(site: Any) -> list[list[str]]:
         text = _text([umkm.title, category, umkm.kategori, kel_name, kel.nama if kel else "",
                       kel.kecamatan_nama if kel else "", *(p.nama for p in umkm.produk), umkm.alamat,
                       umkm.body_text])
-        entries.append([umkm.url.lstrip("/"), umkm.title, "umkm", meta, text])
-    if not site.single:
-        for kel in site.kelurahan:
-            page = kel.page
-            aliases = list(page.alias) if page else []
-            extra = [page.deskripsi, *page.potensi] if page else []
-            text = _text([kel.display_name, kel.nama, *aliases, kel.kecamatan_nama, "kelurahan", *extra])
-            url = kel.url if page else f"/kecamatan/{kel.kecamatan_slug}/"
-            entries.append([url.lstrip("/"), f"Kelurahan {kel.display_name}", "kelurahan",
-                            f"Kecamatan {kel.kecamatan_nama}", text])
-    for berita in site.berita:
+        return [umkm.url.lstrip("/"), umkm.title, "umkm", meta, text]
+
+    def kelurahan_entry(kel: Any) -> list[str]:
+        page = kel.page
+        aliases = list(page.alias) if page else []
+        extra = [page.deskripsi, *page.potensi] if page else []
+        text = _text([kel.display_name, kel.nama, *aliases, kel.kecamatan_nama, "kelurahan", *extra])
+        url = kel.url if page else f"/kecamatan/{kel.kecamatan_slug}/"
+        return [url.lstrip("/"), f"Kelurahan {kel.display_name}", "kelurahan", f"Kecamatan {kel.kecamatan_nama}", text]
+
+    def berita_entry(berita: Any) -> list[str]:
         kel = site.kelurahan_of(berita)
         date = format_date(berita.tanggal.date(), config.bahasa, False) if berita.tanggal else ""
         meta = " · ".join(x for x in (date, kel.display_name if kel and not site.single else "") if x)
         text = _text([berita.title, berita.ringkasan, *berita.tag, berita.kategori,
                       kel.display_name if kel else "", berita.body_text[:200]])
-        entries.append([berita.url.lstrip("/"), berita.title, "berita", meta, text])
+        return [berita.url.lstrip("/"), berita.title, "berita", meta, text]
+
+    entries: list[list[str]] = []
+    for umkm in site.umkm:
+        entries.append(part("u:" + umkm.source.path, lambda umkm=umkm: umkm_entry(umkm)))
+    if not site.single:
+        for kel in site.kelurahan:
+            entries.append(part("k:" + kel.kode, lambda kel=kel: kelurahan_entry(kel)))
+    for berita in site.berita:
+        entries.append(part("b:" + berita.source.path, lambda berita=berita: berita_entry(berita)))
     return entries
 
 
-def index_json(site: Any) -> bytes:
-    return json.dumps(build_index(site), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def index_json(site: Any, part: Part = _made) -> bytes:
+    return json.dumps(build_index(site, part), ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -361,7 +361,7 @@ class Server:
         self.site_dir = Path(os.path.abspath(options.site_dir))
         self.log: Log = log or (lambda message: print(message, file=sys.stderr, flush=True))
         self.instance = secrets.token_hex(4)
-        self.md_cache = MarkdownCache()
+        self.md_cache = MarkdownCache(private_output=True)  # builds go to our own temp folder
         self.state = BuildState()
         self.builds = 0  # completed build attempts (ok or failed)
         self.build_seconds: list[float] = []

@@ -131,3 +131,22 @@ def test_a_finished_save_is_built_after_the_short_quiet_wait(tmp_path: Path) -> 
         assert server.builds == before + 1  # the short wait applies to one save, not to later events
     finally:
         server.stop()
+
+
+def test_search_entries_follow_what_they_read_when_reused(tmp_path: Path) -> None:
+    """Entries of the search index are kept between builds while the facts each one read hold: renaming
+    a kelurahan must change the entries of its UMKM (whose own files did not change)."""
+    import json
+
+    site = make_site(tmp_path)
+    assert build_site(site).exit_code == 0
+    wilayah = site / "data/wilayah.csv"
+    wilayah.write_text(wilayah.read_text(encoding="utf-8").replace(",Purwantoro", ",Purwantoro Baru"),
+                       encoding="utf-8")
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    entries = json.loads((site / "build/cari/indeks.json").read_text(encoding="utf-8"))
+    keripik = next(e for e in entries if e[0].endswith("umkm/keripik-tempe/"))
+    assert "purwantoro baru" in keripik[4]
+    assert build_site(site, "-o", str(tmp_path / "bersih"), "--no-cache").exit_code == 0
+    assert tree_bytes(site / "build") == tree_bytes(tmp_path / "bersih")
