@@ -7,6 +7,7 @@ site overrides one template or one static file by putting just that file in its 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -204,7 +205,9 @@ def make_environment(theme: Theme, config: SiteConfig, media: Any = None,
         "gmaps": lambda loc: f"https://www.google.com/maps/search/?api=1&query={loc.lat},{loc.lon}",
         "jsonld": jsonld,
         "iso": lambda v: v.isoformat(),
-        "qr": qr_svg,  # printable posters: an inline SVG QR code made at build time
+        # Printable posters: an inline SVG QR code made at build time (~4 ms each). Every UMKM's codes
+        # appear twice (its poster and its kelurahan's poster page, rendered close together): remembered.
+        "qr": functools.lru_cache(maxsize=1024, typed=True)(qr_svg),  # typed: a Markup label is not escaped
         "striptags": striptags,
     })
     return env

@@ -131,3 +131,26 @@ def test_find_unsafe_matches_htmlparser(parts: list[str]) -> None:
 
     html = "".join(parts)
     assert find_unsafe(html) == reference_find_unsafe(html)
+
+
+def test_remembered_filters_answer_as_the_plain_ones(tmp_path) -> None:  # noqa: ANN001
+    """`qr` and `striptags` are remembered per build; a remembered answer is the plain function's answer,
+    and a Markup label (not escaped by qr_svg) never gets the answer made for the same text as a str."""
+    from markupsafe import Markup
+
+    from kimsite.config import load_config
+    from kimsite.poster import qr_svg
+    from kimsite.theme import load_theme, make_environment
+    from tests.sitetools import make_site
+
+    site = make_site(tmp_path)
+    config = load_config(site)
+    env = make_environment(load_theme(site, config), config)
+    template = env.from_string("{{ d | qr(label) }}|{{ d | qr(label) }}|{{ d | qr(label | safe) }}|{{ b | striptags }}")
+    body = "<p>Kopi &amp; <b>teh</b></p>"
+    first, again, as_markup, text = template.render(d="https://x.test/u/", label="Kopi & <teh>", b=body).split("|")
+    assert first == again == str(qr_svg("https://x.test/u/", "Kopi & <teh>"))
+    assert as_markup == str(qr_svg("https://x.test/u/", Markup("Kopi & <teh>")))
+    assert as_markup != first  # the label is escaped only as a str
+    assert Markup(body).striptags() == "Kopi & teh"
+    assert text == "Kopi &amp; teh"  # autoescaped on output, as before
