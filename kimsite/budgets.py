@@ -243,39 +243,74 @@ def page_weight(page_file: str, html: bytes, read: Reader, sizes: dict[str, int]
     return PageWeight(page_file, html_size, size_of(found.stylesheets), size_of(found.scripts))
 
 
+BudgetMemo = dict  # page file → (fingerprint and context, its diagnostics, stylesheet targets, sized targets, weight)
+
+
 def check_budgets(pages: Mapping[str, bytes], read: Reader, own_host: str, allow_external: bool,
                   report: Report, url_of: Callable[[str], str], base_path: str = "/",
-                  analyse: Analysis | None = None) -> list[PageWeight]:
+                  analyse: Analysis | None = None, memo: BudgetMemo | None = None,
+                  fingerprint: Callable[[str], str | None] | None = None) -> list[PageWeight]:
     """Check every HTML page; external resources are errors, the rest warnings. Returns the weights.
-    `analyse(page)` may give a page's resources and compressed size without reading it (build cache)."""
+    `analyse(page)` may give a page's resources and compressed size without reading it (build cache).
+    `memo` (kept by the build cache) replays the result of a page whose `fingerprint` (content hash) and
+    every sized stylesheet and script are unchanged, instead of resolving and weighing it again."""
     weights = []
     sizes: dict[str, int] = {}
     fonts_checked: dict[str, bool] = {}
+    context = (own_host, allow_external, base_path)
+    kept: BudgetMemo = {}
+
+    def size(target: str) -> int:
+        if target not in sizes:
+            data = read(target)
+            sizes[target] = gzip_size(data) if data is not None else 0
+        return sizes[target]
+
+    def check_fonts(targets: tuple[str, ...]) -> None:
+        for target in targets:
+            if target not in fonts_checked:
+                fonts_checked[target] = b"@font-face" in (read(target) or b"")
+                if fonts_checked[target]:
+                    report.warning(f"/{target}", 0, "budget.web_font")
+
     for page_file in sorted(pages):
+        stamp = fingerprint(page_file) if fingerprint is not None and memo is not None else None
+        old = memo.get(page_file) if stamp is not None and memo is not None else None
+        if old is not None and old[0] == (stamp, context) and all(size(t) == n for t, n in old[3]):
+            report.extend(old[1])
+            check_fonts(old[2])
+            weights.append(old[4])
+            kept[page_file] = old
+            continue
         analysed = analyse(page_file) if analyse is not None else None
         html = b"" if analysed else pages[page_file]
         found = analysed[0] if analysed else page_resources(html.decode("utf-8", "replace"))
         if analysed is None:
             analysed = (found, gzip_size(html))
         url = url_of(page_file)
+        mine = Report()
         if not allow_external:
             for resource in dict.fromkeys(found.urls):
                 if is_external(resource, own_host):
-                    report.error(url, 0, "budget.external", url=resource)
+                    mine.error(url, 0, "budget.external", url=resource)
         for script in dict.fromkeys(found.blocking_scripts):
-            report.warning(url, 0, "budget.blocking_script", src=script)
-        for sheet in dict.fromkeys(found.stylesheets):
-            target = resolve(page_file, sheet, base_path)
-            if target is None or target in fonts_checked:
-                continue
-            data = read(target) or b""
-            fonts_checked[target] = b"@font-face" in data
-            if fonts_checked[target]:
-                report.warning(f"/{target}", 0, "budget.web_font")
+            mine.warning(url, 0, "budget.blocking_script", src=script)
+        sheets = tuple(t for sheet in dict.fromkeys(found.stylesheets)
+                       if (t := resolve(page_file, sheet, base_path)) is not None)
         weight = page_weight(page_file, html, read, sizes, base_path, analysed)
-        weights.append(weight)
         if weight.total > PAGE_BUDGET:
-            report.warning(url, 0, "budget.page_weight", kb=f"{weight.total / 1024:.1f}",
-                           html=f"{weight.html / 1024:.1f}", css=f"{weight.css / 1024:.1f}",
-                           js=f"{weight.js / 1024:.1f}", max=PAGE_BUDGET // 1024)
+            mine.warning(url, 0, "budget.page_weight", kb=f"{weight.total / 1024:.1f}",
+                         html=f"{weight.html / 1024:.1f}", css=f"{weight.css / 1024:.1f}",
+                         js=f"{weight.js / 1024:.1f}", max=PAGE_BUDGET // 1024)
+        report.extend(mine.items)
+        check_fonts(sheets)
+        weights.append(weight)
+        if stamp is not None:
+            sized = {t for u in dict.fromkeys(found.stylesheets + found.scripts)
+                     if (t := resolve(page_file, u, base_path)) is not None}
+            kept[page_file] = ((stamp, context), tuple(mine.items), sheets,
+                               tuple((t, size(t)) for t in sorted(sized)), weight)
+    if memo is not None:
+        memo.clear()
+        memo.update(kept)
     return weights

@@ -257,7 +257,7 @@ def _build(options: BuildOptions, progress: Progress | None, md_cache: MarkdownC
         rendered[".nojekyll"] = b""
         phonefirst.finish(model, rendered, copies, report,  # search index, sw.js, page budgets
                           plan.analysis_of, lambda rel: plan.digest_of(rel, copies), plan.reuse_or_make,
-                          plan.reuse_part)
+                          plan.reuse_part, store.budgets, plan.fingerprint)
         if report.has_errors() or (options.strict and report.warnings):
             if options.strict and not report.has_errors():
                 report.error("site.yaml", 0, "build.strict", count=len(report.warnings))

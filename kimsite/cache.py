@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import os
 import pickle
@@ -69,6 +70,7 @@ def file_signature(path: Path | str) -> Signature | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+@functools.cache  # the code this process runs: read once, not the files as they are later edited
 def code_key() -> str:
     """kimsite's version and the signature of its own code, so editing kimsite invalidates the cache."""
     parts = [__version__, sys.version, str(FORMAT)]
@@ -131,6 +133,7 @@ class BuildCache:
     image_checks: dict[str, tuple[Signature, str | None]] = field(default_factory=dict)  # path → (signature, problem)
     # a part of a file made from the whole model (a search index entry) → (the facts it read, its value)
     parts: dict[str, tuple[tuple[str, ...], Any]] = field(default_factory=dict)
+    budgets: dict[str, tuple] = field(default_factory=dict)  # page file → its last phone-budget result
 
 
 def cache_path(site_dir: Path) -> Path:
@@ -154,7 +157,7 @@ def load(site_dir: Path) -> tuple[BuildCache, str | None]:
         if digest(payload) != checksum:
             raise ValueError("isi tidak cocok dengan hash-nya (checksum mismatch)")
         cache = pickle.loads(payload)
-        if not isinstance(cache, BuildCache):
+        if not isinstance(cache, BuildCache) or any(f.name not in vars(cache) for f in dataclasses.fields(cache)):
             raise ValueError("isi tidak dikenal (unknown content)")
     except Exception as exc:  # noqa: BLE001 - any problem means: do not trust it
         return BuildCache(code=code_key()), f"{type(exc).__name__}: {exc}"[:200]
@@ -589,6 +592,12 @@ class Facts:
 
     def vfp(self, value: Any, deep: bool = False, top: bool = False) -> str:
         """A string that changes whenever `value` (as a template could see it) changes."""
+        cls = type(value)
+        if cls is str:
+            return repr(value)
+        if _KINDS.get(cls) == "p":  # the commonest value in route data: decided before the isinstance chain
+            path = value.source.path
+            return f"p:{path}={self.page_fps.get(path, 'missing')}" if deep else "p:" + path
         if value is None or isinstance(value, (bool, int, float)):
             return repr(value)
         if isinstance(value, str):
@@ -893,6 +902,11 @@ class OutputPlan:
         return found
 
     # -- what the phone-first step needs without reading every page ---------------------------------
+    def fingerprint(self, rel: str) -> str | None:
+        """The content hash of an output this build made or kept."""
+        entry = self.new.get(rel)
+        return entry.digest if entry is not None and entry.digest else None
+
     def analysis_of(self, rel: str) -> Any:
         entry = self.new.get(rel)
         return entry.analysis if entry is not None else None

@@ -33,7 +33,8 @@ def _url_of(page_file: str) -> str:
 def finish(model: object, rendered: MutableMapping[str, bytes], copies: Mapping[str, Path], report: Report,
            analyse: Analysis | None = None, digest_of: Callable[[str], str] | None = None,
            make_index: Callable[[str, Callable[[], bytes]], bytes] | None = None,
-           index_part: Part | None = None) -> list[PageWeight]:
+           index_part: Part | None = None, budget_memo: dict | None = None,
+           fingerprint: Callable[[str], str | None] | None = None) -> list[PageWeight]:
     """Add `cari/indeks.json` and `sw.js` to `rendered`; check budgets. Returns each page's weight.
     `analyse`, `digest_of` and `make_index(file, make)` (from the build cache) spare reading and
     parsing unchanged pages and rebuilding an unchanged search index; `index_part` reuses its unchanged
@@ -54,7 +55,8 @@ def finish(model: object, rendered: MutableMapping[str, bytes], copies: Mapping[
     pages = _HtmlPages(rendered)
     base_path = config.base_path
     weights = check_budgets(pages, read, urlsplit(config.url).hostname or "",
-                            getattr(config, "sumber_luar", False), report, _url_of, base_path, analyse)
+                            getattr(config, "sumber_luar", False), report, _url_of, base_path, analyse,
+                            budget_memo, fingerprint)
     if config.offline:
         home = rendered.get("index.html", b"").decode("utf-8", "replace")
         precache = sorted({target for sheet in page_resources(home).stylesheets

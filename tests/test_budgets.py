@@ -247,3 +247,22 @@ def test_resolve_fast_path_agrees_with_the_full_resolution() -> None:
         url += "/" if rng.random() < 0.3 else ""
         for base in ("/", "/repo/"):
             assert resolve(page_file, url, base) == _resolve_reference(page_file, url, base), (page_file, url)
+
+
+def test_remembered_budget_results_follow_a_stylesheet_that_grows(tmp_path):
+    """A rebuild replays the budget result of an unchanged page only while the stylesheets and scripts it
+    loads weigh the same: a site stylesheet grown past the budget warns on every page that loads it."""
+    site = make_site(tmp_path, """
+-- static/css/kimsite.css --
+body { color: #123; }
+""")
+    first = build_site(site)
+    assert first.exit_code == 0, first.output
+    assert "50 KB" not in first.output
+    (site / "static/css/kimsite.css").write_text("/* " + _incompressible_words(12_000) + " */\n", encoding="utf-8")
+    grown = build_site(site)  # incremental: pages that did not change replay nothing stale
+    assert grown.exit_code == 0, grown.output
+    heavy = sorted(line for line in grown.lines() if "50 KB" in line)
+    assert heavy and any(line.startswith("/: ") for line in heavy)
+    clean = build_site(site, "-o", str(tmp_path / "bersih"), "--no-cache")
+    assert sorted(line for line in clean.lines() if "50 KB" in line) == heavy
