@@ -399,6 +399,12 @@ jobs:
         run: kimsite check --format github --base-url "$BASE_URL"
         env:
           BASE_URL: ${{{{ steps.pages.outputs.base_url }}}}
+      - name: Pakai ulang hasil build sebelumnya (foto yang sudah dikodekan, Markdown yang sudah dirender)
+        uses: actions/cache@v4
+        with:
+          path: .kimsite-cache
+          key: kimsite-${{{{ runner.os }}}}-${{{{ github.sha }}}}
+          restore-keys: kimsite-${{{{ runner.os }}}}-
       - name: Bangun situs
         run: kimsite build --base-url "$BASE_URL"
         env:

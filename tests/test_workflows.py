@@ -14,7 +14,7 @@ from kimsite.scaffold import workflow_files
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"
 OFFICIAL = {"actions/checkout", "actions/setup-python", "actions/configure-pages", "actions/upload-pages-artifact",
-            "actions/deploy-pages"}
+            "actions/deploy-pages", "actions/cache"}
 
 
 def load(text: str) -> dict:
@@ -100,3 +100,14 @@ def test_init_sites_install_the_pinned_kimsite(tmp_path):
     repo_texts = workflow_files(for_repo=True)
     for text in repo_texts.values():
         assert "pip install ." in text and "cache-dependency-path: pyproject.toml" in text
+
+
+def test_pages_keeps_the_build_cache_between_deploys(workflows):
+    """Without it every deploy encodes every photo and renders every page's Markdown again."""
+    build = workflows["pages.yml"]["jobs"]["build"]
+    names = [s.get("uses", s.get("name", "")) for s in steps(build)]
+    cache = next(s for s in steps(build) if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == ".kimsite-cache"
+    assert "github.sha" in cache["with"]["key"] and cache["with"]["restore-keys"].endswith("-")
+    build_step = next(i for i, s in enumerate(steps(build)) if s.get("run", "").startswith("kimsite build"))
+    assert names.index(cache["uses"]) < build_step
