@@ -54,8 +54,13 @@ class CardSpec:
     def key(self) -> str:
         photo = content_key(self.photo, "card") if self.photo else ""
         text = json.dumps([CARD_VERSION, _CODE_DIGEST, self.title, self.detail, self.place, self.site_name, photo,
-                           FONT_FILE.stat().st_size], ensure_ascii=False)
+                           _font_size()], ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _font_size() -> int:
+    return FONT_FILE.stat().st_size
 
 
 @lru_cache(maxsize=16)

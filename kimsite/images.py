@@ -121,7 +121,7 @@ class Encoded:
 def content_key(path: Path, target_format: str) -> str:
     """Hash of the file's bytes and of everything that changes its encodings (memoised by mtime+size)."""
     stat = path.stat()
-    memo = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    memo = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
     with _hash_lock:
         known = _hash_memo.get(memo)
     if known is None:
@@ -129,12 +129,18 @@ def content_key(path: Path, target_format: str) -> str:
         with _hash_lock:
             _hash_memo[memo] = digest
         known = digest
-    settings = json.dumps([PIPELINE_VERSION, _encoder_digest(), WIDTHS, USE_AVIF, JPEG_OPTIONS, WEBP_OPTIONS,
-                           AVIF_OPTIONS, target_format], sort_keys=True)
-    return hashlib.sha256(f"{known}\0{settings}".encode()).hexdigest()
+    return hashlib.sha256(f"{known}\0{_settings(target_format)}".encode()).hexdigest()
 
 
 @functools.cache
+def _settings(target_format: str) -> str:
+    """Everything besides its bytes that changes an image's encodings."""
+    return json.dumps([PIPELINE_VERSION, _encoder_digest(), WIDTHS, USE_AVIF, JPEG_OPTIONS, WEBP_OPTIONS,
+                       AVIF_OPTIONS, target_format], sort_keys=True)
+
+
+@functools.cache
+@functools.cache  # inspect.getsource is slow, and every image and share card asks for it
 def _encoder_digest() -> str:
     """The encoding code itself is part of the cache key: a change to it that forgot PIPELINE_VERSION
     cannot serve stale variants (a cold and a cached build must give the same bytes)."""
