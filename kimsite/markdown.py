@@ -148,6 +148,9 @@ def _rename_reserved_ids(root: etree.Element, reserved: frozenset[str]) -> None:
             used.add(f"{value}-{number}")
 
 
+_HEADING_TAGS = frozenset(f"h{level}" for level in range(1, 7))
+
+
 class _HeadingLevels(Treeprocessor):
     """Body headings start at <h2> (the theme owns the page's <h1>) and never skip a level.
 
@@ -159,7 +162,7 @@ class _HeadingLevels(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         previous = 1
         for element in root.iter():
-            if isinstance(element.tag, str) and re.fullmatch(r"h[1-6]", element.tag):
+            if element.tag in _HEADING_TAGS:
                 level = max(2, min(int(element.tag[1]), previous + 1))
                 element.tag = f"h{level}"
                 previous = level
