@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import gc
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -490,7 +491,8 @@ def _output_plan(options: BuildOptions, store: build_cache.BuildCache, model: Si
     plan = build_cache.OutputPlan(store, facts, global_key, writer, options.output if options.write else None,
                                   keep_bytes=writer is None or md_cache is not None, previous=previous)
     if options.use_cache:
-        plan.memo_dir = options.site_dir / build_cache.CACHE_DIR / "memo"
+        plan.cache_dir = options.site_dir / build_cache.CACHE_DIR
+        shutil.rmtree(plan.cache_dir / "memo", ignore_errors=True)  # QR codes were kept there until 0.1.x
     plan.private = md_cache is not None and md_cache.private_output and plan.incremental
     return plan
 
@@ -661,9 +663,12 @@ def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_rout
     if plan is None:
         plan = build_cache.OutputPlan(build_cache.BuildCache(), build_cache.Facts(model, {}, [], ""), "", None,
                                       None, keep_bytes=True)
-    build_cache.watch_filters(env, plan.memo_dir)
-    build_cache.TEMPLATE_CODE.folder = (plan.memo_dir.parent / "jinja" / build_cache.text_digest(
-        build_cache.code_key(), jinja2.__version__)[:16]) if plan.memo_dir is not None else None
+    build_cache.watch_filters(env)
+    build_cache.MEMO.clear()
+    build_cache.MEMO.update(plan.store.memo)
+    build_cache.take_memo()
+    build_cache.TEMPLATE_CODE.folder = (plan.cache_dir / "jinja" / build_cache.text_digest(
+        build_cache.code_key(), jinja2.__version__)[:16]) if plan.cache_dir is not None else None
     env.bytecode_cache = build_cache.TEMPLATE_CODE
     plan.facts.env_globals = env.globals
     todo = [route for route in page_routes
@@ -678,16 +683,22 @@ def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_rout
             build_cache.stop_recording()
         if isinstance(html, Diagnostic):
             return html
-        return plan.store_rendered(output_file(route.url), prioritize_first_image(html).encode("utf-8"),
-                                   recorder.keys)
+        stored = plan.store_rendered(output_file(route.url), prioritize_first_image(html).encode("utf-8"),
+                                     recorder.keys)
+        return stored, build_cache.take_memo()  # QR codes drawn (or found) for this page
 
     with build_cache.recording_hooks():
         results = parallel.run(work, len(todo), jobs, "halaman", ticker, chunks_per_worker=_CHUNKS_PER_WORKER)
     problems = [result for result in results if isinstance(result, Diagnostic)]
     if problems:
         raise KimsiteError(problems[:1], lang)
-    for result in results:
-        plan.collect(result)  # type: ignore[arg-type]
+    made: dict[str, object] = {}
+    used: set[str] = set()
+    for stored, (page_made, page_hit) in results:  # type: ignore[misc]
+        plan.collect(stored)
+        made.update(page_made)
+        used.update(page_made, page_hit)
+    build_cache.remember_memo(plan.store, made, used, complete=len(todo) == len(page_routes))
     return plan.files
 
 

@@ -134,6 +134,7 @@ class BuildCache:
     # a part of a file made from the whole model (a search index entry) → (the facts it read, its value)
     parts: dict[str, tuple[tuple[str, ...], Any]] = field(default_factory=dict)
     budgets: dict[str, tuple] = field(default_factory=dict)  # page file → its last phone-budget result
+    memo: dict[str, Any] = field(default_factory=dict)  # pure filter call → its result (QR codes)
 
 
 def cache_path(site_dir: Path) -> Path:
@@ -403,24 +404,45 @@ class TemplateCodeCache(jinja2.BytecodeCache):
 TEMPLATE_CODE = TemplateCodeCache()
 
 
-PURE_FILTERS = frozenset({"qr"})  # deterministic and slow (a QR code takes ~25 ms): remembered on disk
+PURE_FILTERS = frozenset({"qr"})  # deterministic and slow (a QR code takes ~4-25 ms): remembered in the cache
+
+# Results of the pure filters: what the cache remembered (inherited by forked workers, so a lookup is a
+# dict access, not a file), and what renders in this process used or made since `take_memo()`.
+MEMO: dict[str, Any] = {}
+_MEMO_MADE: dict[str, Any] = {}
+_MEMO_HIT: set[str] = set()
 
 
-def watch_filters(env: jinja2.Environment, memo_dir: Path | None = None) -> None:
+def watch_filters(env: jinja2.Environment, memo: bool = True) -> None:
     """Filters written in Python may take an image reference and return its encoded variants; the
-    pure, slow ones are remembered by their arguments in `memo_dir` (so a rebuild does not redo them)."""
+    pure, slow ones are remembered by their arguments (in MEMO, kept in the build cache)."""
     from jinja2.filters import FILTERS
 
     for name, func in list(env.filters.items()):
         if FILTERS.get(name) is func:
             continue
-        if name in PURE_FILTERS and memo_dir is not None:
-            env.filters[name] = _memoized(func, memo_dir / name)
+        if name in PURE_FILTERS and memo:
+            env.filters[name] = _memoized(func, name)
         else:
             env.filters[name] = _watched(func)
 
 
-def _memoized(func: Any, folder: Path) -> Any:
+def take_memo() -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The filter results renders made, and the keys of those they found remembered, since the last
+    call (a worker sends them to the parent with its pages)."""
+    made, hit = dict(_MEMO_MADE), tuple(_MEMO_HIT)
+    _MEMO_MADE.clear()
+    _MEMO_HIT.clear()
+    return made, hit
+
+
+def remember_memo(store: BuildCache, made: dict[str, Any], used: set[str], complete: bool) -> None:
+    """Keep what renders made; after a build that rendered every page, only what it used."""
+    merged = {**store.memo, **made}
+    store.memo = {key: merged[key] for key in sorted(used) if key in merged} if complete else merged
+
+
+def _memoized(func: Any, name: str) -> Any:
     import functools
 
     salt = code_key()
@@ -429,22 +451,11 @@ def _memoized(func: Any, folder: Path) -> Any:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if kwargs or not all(isinstance(a, str) for a in args):
             return func(*args, **kwargs)
-        key = text_digest(salt, *args)
-        path = folder / key[:2] / key
-        try:
-            value = pickle.loads(path.read_bytes())
-            if isinstance(value, tuple) and len(value) == 2 and value[0] == key:
-                return value[1]
-        except Exception:  # noqa: BLE001 - missing or damaged: compute it again
-            pass
-        value = func(*args)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{key}.tmp-{os.getpid()}")
-            tmp.write_bytes(pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        key = text_digest(salt, name, *(f"{type(a).__name__}:{a}" for a in args))  # Markup ≠ str
+        if key in MEMO:
+            _MEMO_HIT.add(key)
+            return MEMO[key]
+        value = MEMO[key] = _MEMO_MADE[key] = func(*args)
         return value
 
     return wrapper
@@ -735,7 +746,7 @@ class OutputPlan:
         else:
             self.incremental = bool(store.outputs and self.previous)
         self.files = OutputFiles(writer.tmp if writer is not None else None, self.out_dir)
-        self.memo_dir: Path | None = None  # where pure filters remember their results
+        self.cache_dir: Path | None = None  # the site's .kimsite-cache (compiled templates go in jinja/)
         self.private = False  # the output folder is kimsite's own (the preview server's temp folder)
         self.new_parts: dict[str, tuple[tuple[str, ...], Any]] = {}
         self.new: dict[str, OutputEntry] = {}

@@ -150,3 +150,33 @@ def test_search_entries_follow_what_they_read_when_reused(tmp_path: Path) -> Non
     assert "purwantoro baru" in keripik[4]
     assert build_site(site, "-o", str(tmp_path / "bersih"), "--no-cache").exit_code == 0
     assert tree_bytes(site / "build") == tree_bytes(tmp_path / "bersih")
+
+
+def test_qr_codes_are_drawn_once_and_remembered_in_the_build_cache(tmp_path: Path, monkeypatch) -> None:
+    """Poster QR codes (the slow pure filter) are kept in `.kimsite-cache/build.cache`: a build that
+    must render every page again (output folder deleted) draws none, and the pages are the same."""
+    import shutil
+
+    from kimsite import theme
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    drawn: list[str] = []
+    real = theme.qr_svg
+
+    def counting(data: str, label: str = "") -> object:
+        drawn.append(data)
+        return real(data, label)
+
+    monkeypatch.setattr(theme, "qr_svg", counting)
+    site = make_site(tmp_path)
+    build(BuildOptions(site_dir=site, jobs=1))
+    first = len(drawn)
+    assert first >= 2  # the page address and the WhatsApp order link of the UMKM poster
+    pages = tree_bytes(site / "build")
+    shutil.rmtree(site / "build")
+    build(BuildOptions(site_dir=site, jobs=1))
+    assert len(drawn) == first  # every code came from the cache
+    assert tree_bytes(site / "build") == pages
+    assert not (site / cache.CACHE_DIR / "memo").exists()  # one cache file, not one file per code
+    build(BuildOptions(site_dir=site, jobs=1, use_cache=False, out_dir=tmp_path / "tanpa-cache"))
+    assert len(drawn) > first
