@@ -72,12 +72,14 @@ class OutputWriter:
         self.tmp: Path | None = None
         self.files = 0
         self.bytes = 0
+        self._made: set[Path] = set()  # folders created in the temp folder (per process)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def begin(self) -> None:
         self.parent.mkdir(parents=True, exist_ok=True)
         self.recover()
         self.tmp = self.parent / f".{self.out_dir.name}{_TMP}{os.getpid()}"
+        self._made = set()
         if self.tmp.exists():
             shutil.rmtree(self.tmp)
         self.tmp.mkdir()
@@ -151,7 +153,10 @@ class OutputWriter:
     def _target(self, relative: str) -> Path:
         assert self.tmp is not None, "begin() first"
         target = safe_join(self.tmp, relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        folder = target.parent
+        if folder not in self._made:  # most pages share no folder, but each folder is asked for once
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
         return target
 
     def write_bytes(self, relative: str, data: bytes) -> None:
