@@ -250,6 +250,7 @@ def _build(options: BuildOptions, progress: Progress | None, md_cache: MarkdownC
     say(f"{len(page_routes)} halaman")
     writer = OutputWriter(options.output) if options.write else None
     plan = _output_plan(options, store, model, theme, config, media, pages, source_digests, writer, md_cache)
+    plan.content_addressed = os.path.join(media.plan.root, "")  # encoded images, share cards, stripped copies
     try:  # pages are written into the writer's temp folder as they are rendered; nothing is swapped in yet
         rendered = _render_routes(theme, config, model, page_routes, lang, media, plan, jobs, ticker)
         rendered.update(feeds)

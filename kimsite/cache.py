@@ -749,6 +749,7 @@ class OutputPlan:
         self.cache_dir: Path | None = None  # the site's .kimsite-cache (compiled templates go in jinja/)
         self.private = False  # the output folder is kimsite's own (the preview server's temp folder)
         self.new_parts: dict[str, tuple[tuple[str, ...], Any]] = {}
+        self.content_addressed = ""  # folder (with a trailing separator) whose files are named by their hash
         self.new: dict[str, OutputEntry] = {}
         self.route_keys: dict[str, str] = {}
         self._changed: set[str] | None = None
@@ -893,7 +894,10 @@ class OutputPlan:
         self.new[rel] = OutputEntry(key, (), self.copy_digest(source), None)
 
     def copy_key(self, source: Path) -> str:
-        return "copy:" + str(source) + ":" + repr(file_signature(source))
+        name = str(source)
+        if self.content_addressed and name.startswith(self.content_addressed):
+            return "copy:" + name  # named by its own content hash: the name is the version, no stat needed
+        return "copy:" + name + ":" + repr(file_signature(source))
 
     def copy_digest(self, source: Path) -> str:
         """Content hash of a copied file, read once per version of the file (keyed by its signature)."""

@@ -185,17 +185,26 @@ class CardSet:
         return self.specs.get(url)
 
 
+_SEEN: set[Path] = set()  # card files this process found or made (named by content: they never change)
+_SEEN_IN: dict[Path, tuple[int, int]] = {}  # card folder → its inode and mtime when _SEEN was last right
+
+
 def make_cards(specs: list[CardSpec], cache: Path, progress: Callable[[str], None] | None = None) -> CardSet:
     """Render every card the cache lacks (in parallel); return where each card's file is."""
     folder = cache / "kartu"
     folder.mkdir(parents=True, exist_ok=True)
+    stat = folder.stat()  # any file added or removed there (kimsite clean, a hand) forgets what was seen
+    if _SEEN_IN.get(folder) != (stat.st_ino, stat.st_mtime_ns):
+        _SEEN.difference_update([p for p in _SEEN if p.parent == folder])
     files: dict[str, Path] = {}
     todo: list[tuple[CardSpec, Path]] = []
     for spec in specs:
         target = folder / f"{spec.key()}.jpg"
         files[spec.url] = target
-        if not target.is_file():
+        if target not in _SEEN and not target.is_file():
             todo.append((spec, target))
+        else:
+            _SEEN.add(target)
     unique = list({target: (spec, target) for spec, target in todo}.values())
     if unique and progress:
         progress(f"{len(unique)} kartu bagikan dibuat")
@@ -209,4 +218,7 @@ def make_cards(specs: list[CardSpec], cache: Path, progress: Callable[[str], Non
     if unique:
         with ThreadPoolExecutor(max_workers=max(1, min(len(unique), os.cpu_count() or 1, 8))) as pool:
             list(pool.map(work, unique))
+        _SEEN.update(target for _spec, target in unique)
+    stat = folder.stat()
+    _SEEN_IN[folder] = (stat.st_ino, stat.st_mtime_ns)
     return CardSet(folder, {s.url: s for s in specs}, files, len(unique))

@@ -561,9 +561,10 @@ def clean_copies(copies: dict[str, Path], root: Path) -> int:
     how many were stripped now (not found in the cache)."""
     stripped = 0
     folder = root / "stripped"
+    inside_root = os.path.join(root, "")
     for rel, source in sorted(copies.items()):
         suffix = posixpath.splitext(rel)[1].lower()
-        if suffix not in (".jpg", ".jpeg", ".png", ".webp") or source.is_relative_to(root):
+        if suffix not in (".jpg", ".jpeg", ".png", ".webp") or str(source).startswith(inside_root):
             continue
         try:
             data = source.read_bytes()

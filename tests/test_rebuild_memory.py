@@ -180,3 +180,22 @@ def test_qr_codes_are_drawn_once_and_remembered_in_the_build_cache(tmp_path: Pat
     assert not (site / cache.CACHE_DIR / "memo").exists()  # one cache file, not one file per code
     build(BuildOptions(site_dir=site, jobs=1, use_cache=False, out_dir=tmp_path / "tanpa-cache"))
     assert len(drawn) > first
+
+
+def test_a_share_card_removed_from_the_cache_is_drawn_again_in_the_same_process(tmp_path: Path, monkeypatch) -> None:
+    """The builder remembers which share cards exist (named by their content, they never change), but
+    a card removed by hand or by `kimsite clean` is noticed, drawn again, and the site still builds."""
+    import shutil
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    monkeypatch.delenv("KIMSITE_CACHE_DIR", raising=False)
+    site = make_site(tmp_path)
+    build(BuildOptions(site_dir=site, jobs=1))
+    cards = sorted((site / cache.CACHE_DIR / "images/kartu").glob("*.jpg"))
+    assert cards
+    first = tree_bytes(site / "build")
+    cards[0].unlink()
+    shutil.rmtree(site / "build")
+    build(BuildOptions(site_dir=site, jobs=1))
+    assert cards[0].is_file()
+    assert tree_bytes(site / "build") == first
