@@ -306,8 +306,8 @@ def check_budgets(pages: Mapping[str, bytes], read: Reader, own_host: str, allow
         check_fonts(sheets)
         weights.append(weight)
         if stamp is not None:
-            sized = {t for u in dict.fromkeys(found.stylesheets + found.scripts)
-                     if (t := resolve(page_file, u, base_path)) is not None}
+            sized = {*sheets, *(t for u in dict.fromkeys(found.scripts)
+                                if (t := resolve(page_file, u, base_path)) is not None)}
             kept[page_file] = ((stamp, context), tuple(mine.items), sheets,
                                tuple((t, size(t)) for t in sorted(sized)), weight)
     if memo is not None:

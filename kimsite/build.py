@@ -665,9 +665,7 @@ def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_rout
         plan = build_cache.OutputPlan(build_cache.BuildCache(), build_cache.Facts(model, {}, [], ""), "", None,
                                       None, keep_bytes=True)
     build_cache.watch_filters(env)
-    build_cache.MEMO.clear()
-    build_cache.MEMO.update(plan.store.memo)
-    build_cache.take_memo()
+    build_cache.start_memo(plan.store.memo)
     build_cache.TEMPLATE_CODE.folder = (plan.cache_dir / "jinja" / build_cache.text_digest(
         build_cache.code_key(), jinja2.__version__)[:16]) if plan.cache_dir is not None else None
     env.bytecode_cache = build_cache.TEMPLATE_CODE

@@ -427,6 +427,14 @@ def watch_filters(env: jinja2.Environment, memo: bool = True) -> None:
             env.filters[name] = _watched(func)
 
 
+def start_memo(remembered: dict[str, Any]) -> None:
+    """Before rendering: the filter results the cache remembered, and nothing made or used yet."""
+    MEMO.clear()
+    MEMO.update(remembered)
+    _MEMO_MADE.clear()
+    _MEMO_HIT.clear()
+
+
 def take_memo() -> tuple[dict[str, Any], tuple[str, ...]]:
     """The filter results renders made, and the keys of those they found remembered, since the last
     call (a worker sends them to the parent with its pages)."""
@@ -443,8 +451,6 @@ def remember_memo(store: BuildCache, made: dict[str, Any], used: set[str], compl
 
 
 def _memoized(func: Any, name: str) -> Any:
-    import functools
-
     salt = code_key()
 
     @functools.wraps(func)

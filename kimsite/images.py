@@ -139,7 +139,6 @@ def _settings(target_format: str) -> str:
                        AVIF_OPTIONS, target_format], sort_keys=True)
 
 
-@functools.cache
 @functools.cache  # inspect.getsource is slow, and every image and share card asks for it
 def _encoder_digest() -> str:
     """The encoding code itself is part of the cache key: a change to it that forgot PIPELINE_VERSION

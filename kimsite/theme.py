@@ -7,7 +7,6 @@ site overrides one template or one static file by putting just that file in its 
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -205,9 +204,9 @@ def make_environment(theme: Theme, config: SiteConfig, media: Any = None,
         "gmaps": lambda loc: f"https://www.google.com/maps/search/?api=1&query={loc.lat},{loc.lon}",
         "jsonld": jsonld,
         "iso": lambda v: v.isoformat(),
-        # Printable posters: an inline SVG QR code made at build time (~4 ms each). Every UMKM's codes
-        # appear twice (its poster and its kelurahan's poster page, rendered close together): remembered.
-        "qr": functools.lru_cache(maxsize=1024, typed=True)(qr_svg),  # typed: a Markup label is not escaped
+        # Printable posters: an inline SVG QR code made at build time (~4 ms each); the build remembers
+        # each code in its cache (kimsite.cache.watch_filters), so a page and its poster sheet share one.
+        "qr": qr_svg,
         "striptags": striptags,
     })
     return env
