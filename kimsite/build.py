@@ -10,8 +10,6 @@ core (kimsite.parallel); `.kimsite-cache/` (kimsite.cache) lets a rebuild redo o
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import datetime as dt
 import gc
 import os
@@ -96,6 +94,10 @@ class MarkdownCache:
     parsed: dict[str, tuple[bytes, object]] = field(default_factory=dict)
     private_output: bool = False  # the output folder is the server's own: no need to walk or stat it
     previous: object | None = None  # the previous build's `rendered`, for outputs that did not change
+    # the link tables (source → URL, assets) every entry of `parsed` was last checked against: while a
+    # rebuild's tables are equal, each kept body's link answers hold without asking them one by one
+    tables: tuple[dict[str, str], set[str]] | None = None
+    fingerprints: build_cache.PageFingerprints = field(default_factory=lambda: build_cache.PageFingerprints())
 
     def get(self, path: str, key: str) -> object | None:
         hit = self.entries.get(path)
@@ -225,7 +227,7 @@ def _build(options: BuildOptions, progress: Progress | None, md_cache: MarkdownC
     jobs = options.jobs or parallel.default_jobs()
     pages, body_assets, source_digests = _read_sources(site_dir, discovery, assets, ctx, template_ids(theme),
                                                       store, jobs, ticker, report,
-                                                      md_cache.parsed if md_cache is not None else None)
+                                                      md_cache)
     _check_images(site_dir, pages, assets, store, report)
     model = build_model(config, wilayah, pages, now, options.drafts, report)
     objects.loaded()
@@ -377,22 +379,24 @@ def _context_key(ctx: ParseContext, reserved_ids: frozenset[str]) -> str:
 
 def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: ParseContext,
                   reserved_ids: frozenset[str], store: build_cache.BuildCache, jobs: int,
-                  ticker: parallel.Ticker | None, report: Report,
-                  live: dict[str, tuple[bytes, object]] | None = None
+                  ticker: parallel.Ticker | None, report: Report, kept: MarkdownCache | None = None
                   ) -> tuple[list[Page], dict[str, dict[str, str]], dict[str, str]]:
     """Parse every source and render its body: from the cache when the file and every link answer are
     unchanged, else on worker processes. Diagnostics keep the order of a one-by-one build (all parse
     problems in file order, then all body problems). Returns the pages, per page URL the files its body
-    links to, and per source path the hash of its bytes. `live`: unpickled entries kept by the server."""
+    links to, and per source path the hash of its bytes. `kept`: the server's state between builds."""
     sources = discovery.sources
     url_by_source = {s.path: s.url for s in sources}
     context_key = _context_key(ctx, reserved_ids)
     results: list[build_cache.ParsedSource | None] = [None] * len(sources)
     fresh: dict[str, build_cache.SourceEntry] = {}
     todo: list[int] = []
+    live = kept.parsed if kept is not None else None
+    same_tables = kept is not None and kept.tables == (url_by_source, assets)
+    root = os.path.join(site_dir, "")
     for index, source in enumerate(sources):
         entry = store.sources.get(source.path)
-        parsed = _cached_source(site_dir, source.path, entry, context_key, url_by_source, assets, live)
+        parsed = _cached_source(root, source.path, entry, context_key, url_by_source, assets, live, same_tables)
         if parsed is None or entry is None:
             todo.append(index)
             continue
@@ -419,10 +423,11 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
         if clean:
             fresh[sources[index].path] = build_cache.SourceEntry(signature, hashed, context_key, blob)
     store.sources = fresh
-    if live is not None:
+    if kept is not None and live is not None:
         for path in list(live):
             if path not in fresh or live[path][0] is not fresh[path].blob:
                 del live[path]
+        kept.tables = (url_by_source, set(assets))
 
     pages: list[Page] = []
     digests: dict[str, str] = {}
@@ -442,25 +447,31 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
     return pages, body_assets, digests
 
 
-def _cached_source(site_dir: Path, rel: str, entry: build_cache.SourceEntry | None, context_key: str,
+def _cached_source(root: str, rel: str, entry: build_cache.SourceEntry | None, context_key: str,
                    url_by_source: dict[str, str], assets: set[str],
-                   live: dict[str, tuple[bytes, object]] | None = None) -> build_cache.ParsedSource | None:
+                   live: dict[str, tuple[bytes, object]] | None = None,
+                   same_tables: bool = False) -> build_cache.ParsedSource | None:
+    """The cached parse of `rel` while its bytes and link answers hold. `root`: the site folder with a
+    trailing separator. `same_tables`: the link tables equal those every `live` entry was checked with."""
     if entry is None or entry.context != context_key:
         return None
-    path = site_dir / rel
+    path = root + rel
     signature = build_cache.file_signature(path)
     if signature is None:
         return None
     if signature != entry.signature:
         try:
-            if build_cache.digest(path.read_bytes()) != entry.digest:
-                return None
+            with open(path, "rb") as handle:
+                if build_cache.digest(handle.read()) != entry.digest:
+                    return None
         except OSError:
             return None
         entry.signature = signature
     kept = live.get(rel) if live is not None else None
     if kept is not None and kept[0] is entry.blob:
         parsed = kept[1]
+        if same_tables:  # checked against these very answers in the build that kept it
+            return _private_copy(parsed)  # type: ignore[arg-type]
     else:
         try:
             parsed = build_cache.unpack(entry.blob)
@@ -470,17 +481,28 @@ def _cached_source(site_dir: Path, rel: str, entry: build_cache.SourceEntry | No
         return None
     if live is not None:
         live[rel] = (entry.blob, parsed)
-        # the build may replace attributes of its page (finish_media rewrites `body_html`), never the
-        # pristine copy kept here; nothing in a build mutates a page's lists or nested values
-        return dataclasses.replace(parsed, page=copy.copy(parsed.page))
+        return _private_copy(parsed)
     return parsed
+
+
+def _private_copy(parsed: build_cache.ParsedSource) -> build_cache.ParsedSource:
+    """A build may replace attributes of its page (finish_media rewrites `body_html`), never those of
+    the pristine copy the server keeps; nothing in a build mutates a page's lists or nested values."""
+    kept = parsed.page
+    page = object.__new__(type(kept))  # a subclass of Page (Umkm, Berita, …)
+    page.__dict__.update(kept.__dict__)  # copy.copy, without its generic __reduce_ex__ path
+    return build_cache.ParsedSource(page, parsed.parse_diagnostics, parsed.markdown, parsed.markdown_diagnostics,
+                                    parsed.lookups)
 
 
 def _output_plan(options: BuildOptions, store: build_cache.BuildCache, model: SiteModel, theme: Theme,
                  config: SiteConfig, media: SiteMedia, pages: list[Page], source_digests: dict[str, str],
                  writer: OutputWriter | None, md_cache: MarkdownCache | None) -> build_cache.OutputPlan:
-    page_fps = {p.source.path: build_cache.page_fingerprint(source_digests.get(p.source.path, ""), p)
-                for p in pages}
+    if md_cache is not None:  # the server: most bodies are the very strings the last build hashed
+        page_fps = md_cache.fingerprints.of(pages, source_digests)
+    else:
+        page_fps = {p.source.path: build_cache.page_fingerprint(source_digests.get(p.source.path, ""), p)
+                    for p in pages}
     nonce = os.urandom(8).hex()
     facts = build_cache.Facts(model, page_fps, theme.template_dirs, nonce, media=media)
     words = load_words(theme, config.bahasa)

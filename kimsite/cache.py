@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import operator
 import os
 import pickle
 import shutil
@@ -234,6 +235,7 @@ class Recorder:
 
 _ACTIVE: Recorder | None = None
 _KINDS: dict[type, str] = {}
+_SOURCE_PATH = operator.attrgetter("source.path")
 _get = object.__getattribute__
 
 
@@ -612,9 +614,21 @@ class Facts:
         cls = type(value)
         if cls is str:
             return repr(value)
-        if _KINDS.get(cls) == "p":  # the commonest value in route data: decided before the isinstance chain
+        # the commonest values in route data (pages, kelurahan, lists of pages, the data dict itself) are
+        # decided before the isinstance chain; each gives the same string as the general case below
+        kind = _KINDS.get(cls)
+        if kind == "p":
             path = value.source.path
             return f"p:{path}={self.page_fps.get(path, 'missing')}" if deep else "p:" + path
+        if kind == "e" and not top and not deep:
+            return f"e:{value.kode}"
+        if cls is list and not deep:
+            if value and all(_KINDS.get(t) == "p" for t in set(map(type, value))):  # a list of pages
+                return "[p:" + ",p:".join(map(_SOURCE_PATH, value)) + "]"
+            return "[" + ",".join([self.vfp(v) for v in value]) + "]"
+        if cls is dict and not deep:
+            return "{" + ",".join(sorted([repr(k) + ":" + self.vfp(v) if type(k) is str else
+                                          f"{self.vfp(k)}:{self.vfp(v)}" for k, v in value.items()])) + "}"
         if value is None or isinstance(value, (bool, int, float)):
             return repr(value)
         if isinstance(value, str):
@@ -672,13 +686,40 @@ def page_fingerprint(source_digest: str, page: Page) -> str:
     return text_digest(source_digest, page.body_html, page.toc_html)
 
 
+class PageFingerprints:
+    """`page_fingerprint` remembered between the server's builds by the identity of its inputs: a kept
+    page's body is the same string object build after build, so hashing it again is wasted."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[str, str, str, str]] = {}  # path → (digest, body, toc, fingerprint)
+
+    def of(self, pages: Iterable[Page], source_digests: dict[str, str]) -> dict[str, str]:
+        known = self._known
+        fresh: dict[str, tuple[str, str, str, str]] = {}
+        out: dict[str, str] = {}
+        for page in pages:
+            path = page.source.path
+            source_digest = source_digests.get(path, "")
+            hit = known.get(path)
+            if (hit is not None and hit[1] is page.body_html and hit[2] is page.toc_html
+                    and hit[0] == source_digest):
+                fresh[path] = hit
+                out[path] = hit[3]
+                continue
+            fingerprint = page_fingerprint(source_digest, page)
+            fresh[path] = (source_digest, page.body_html, page.toc_html, fingerprint)
+            out[path] = fingerprint
+        self._known = fresh  # holding the strings keeps their identity meaningful
+        return out
+
+
 def changed_facts(old: dict[str, str], facts: Facts) -> set[str]:
     """Keys whose value in this build differs from the stored one."""
     return {key for key, value in old.items() if facts.value(key) != value}
 
 
 def dirty(entry: OutputEntry | None, key: str, changed: set[str]) -> bool:
-    return entry is None or entry.key != key or any(dep in changed for dep in entry.deps)
+    return entry is None or entry.key != key or (bool(changed) and not changed.isdisjoint(entry.deps))
 
 
 def keys_of(recorded: Iterable[str]) -> tuple[str, ...]:

@@ -871,4 +871,6 @@ def parse_page(site_dir: Path, source: Source, report: Report, ctx: ParseContext
 
 def url_key(url: str) -> str:
     """The identity of an output path on case-insensitive, normalising file systems."""
+    if url.isascii():  # NFC leaves ASCII alone, and casefold is lower() there
+        return url.lower()
     return unicodedata.normalize("NFC", url).casefold()

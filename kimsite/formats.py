@@ -47,6 +47,7 @@ def slugify(name: str) -> str:
     return slug
 
 
+@functools.lru_cache(maxsize=4096)  # every file of a kelurahan asks about the same folder name
 def is_slug(text: str) -> bool:
     return len(text) <= SLUG_MAX and bool(SLUG_RE.match(text))
 
@@ -56,6 +57,7 @@ RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in ran
                             *(f"lpt{i}" for i in range(10))})
 
 
+@functools.lru_cache(maxsize=4096)
 def is_reserved_name(text: str) -> bool:
     return text.split(".", 1)[0].strip().lower() in RESERVED_NAMES
 

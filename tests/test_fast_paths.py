@@ -154,3 +154,53 @@ def test_remembered_filters_answer_as_the_plain_ones(tmp_path) -> None:  # noqa:
     assert as_markup != first  # the label is escaped only as a str
     assert Markup(body).striptags() == "Kopi & teh"
     assert text == "Kopi &amp; teh"  # autoescaped on output, as before
+
+
+def _reference_vfp(facts, value):  # noqa: ANN001, ANN202 - the general path of Facts.vfp, before its shortcuts
+    from kimsite.cache import _kind
+
+    kind = _kind(type(value)) if not isinstance(value, (str, list, dict)) else ""
+    if kind == "p":
+        return "p:" + value.source.path
+    if kind == "e":
+        return f"e:{value.kode}"
+    if isinstance(value, list):
+        return "[" + ",".join(_reference_vfp(facts, v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(sorted(f"{_reference_vfp(facts, k)}:{_reference_vfp(facts, v)}"
+                                     for k, v in value.items())) + "}"
+    return facts.vfp(value)
+
+
+def test_route_fingerprints_match_the_general_path(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Route keys take shortcuts for pages, kelurahan, lists of pages and the data dict; on every route of
+    a real site (and on mixed lists) they give the general path's string."""
+    from sitetools import SOURCE_DATE_EPOCH, make_site
+
+    from kimsite import cache
+    from kimsite.build import BuildOptions, build
+    from kimsite.site import routes
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    site = make_site(tmp_path)
+    result = build(BuildOptions(site_dir=site, out_dir=tmp_path / "out", base_url="https://contoh.github.io/uji/"))
+    facts = cache.Facts(result.model, {}, [], "nonce")
+    all_routes = routes(result.model)
+    assert any(isinstance(r.data.get("items"), list) and r.data["items"] for r in all_routes)
+    for route in all_routes:
+        assert facts.vfp(route.data) == _reference_vfp(facts, route.data), route.url
+    pages = result.model.umkm[:2]
+    mixed = [*pages, "teks", 3, None, result.model.kelurahan[0], [pages[0]], {"k": pages[-1]}]
+    assert facts.vfp(mixed) == _reference_vfp(facts, mixed)
+    assert facts.vfp([]) == "[]" and facts.vfp({}) == "{}"
+
+
+@given(st.text(max_size=12))
+@example("ÉCOLE/Index.HTML")
+@example("ﬁle/ß")
+def test_url_key_fast_path_matches_nfc_casefold(url: str) -> None:
+    import unicodedata
+
+    from kimsite.content import url_key
+
+    assert url_key(url) == unicodedata.normalize("NFC", url).casefold()

@@ -199,3 +199,40 @@ def test_a_share_card_removed_from_the_cache_is_drawn_again_in_the_same_process(
     build(BuildOptions(site_dir=site, jobs=1))
     assert cards[0].is_file()
     assert tree_bytes(site / "build") == first
+
+
+def test_a_kept_body_whose_image_is_deleted_is_reported_by_the_next_build(tmp_path: Path, monkeypatch) -> None:
+    """A kept body skips its link checks only while the link tables equal those of the build that kept
+    it; deleting the image it shows changes the tables, so the next build reports the broken image."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    site = make_site(tmp_path, PHOTO_UMKM)
+    memory = MarkdownCache()
+    options = BuildOptions(site_dir=site, out_dir=tmp_path / "out", base_url="https://contoh.github.io/uji/")
+    build(options, md_cache=memory)
+    _append(site / UMKM_MD, "\nSuntingan.\n")  # a build with unchanged tables: the sambal body is reused
+    build(options, md_cache=memory)
+    (site / "content/kelurahan/purwantoro/umkm/sambal/dapur.png").unlink()
+    try:
+        build(options, md_cache=memory)
+    except KimsiteError as error:
+        paths = {d.path for d in error.diagnostics}
+        assert "content/kelurahan/purwantoro/umkm/sambal/index.md" in paths
+    else:
+        raise AssertionError("the deleted image must be reported")
+
+
+def test_page_fingerprints_are_reused_only_for_the_same_strings() -> None:
+    from types import SimpleNamespace
+
+    memo = cache.PageFingerprints()
+
+    def page(path: str, body: str) -> SimpleNamespace:
+        return SimpleNamespace(source=SimpleNamespace(path=path), body_html=body, toc_html="")
+
+    body = "".join(["<p>isi</p>"] * 3)
+    first = memo.of([page("a.md", body)], {"a.md": "d1"})
+    assert first == {"a.md": cache.page_fingerprint("d1", page("a.md", body))}
+    assert memo.of([page("a.md", body)], {"a.md": "d1"}) == first  # the same string: remembered
+    assert memo.of([page("a.md", body)], {"a.md": "d2"})["a.md"] == cache.page_fingerprint("d2", page("a.md", body))
+    other = "".join(["<p>lain</p>"] * 3)
+    assert memo.of([page("a.md", other)], {"a.md": "d2"})["a.md"] == cache.page_fingerprint("d2", page("a.md", other))
