@@ -53,9 +53,20 @@ class CardSpec:
 
     def key(self) -> str:
         photo = content_key(self.photo, "card") if self.photo else ""
-        text = json.dumps([CARD_VERSION, _CODE_DIGEST, self.title, self.detail, self.place, self.site_name, photo,
-                           _font_size()], ensure_ascii=False)
-        return hashlib.sha256(text.encode()).hexdigest()
+        memo = (self, photo)
+        known = _KEYS.get(memo)
+        if known is None:
+            text = json.dumps([CARD_VERSION, _CODE_DIGEST, self.title, self.detail, self.place, self.site_name,
+                               photo, _font_size()], ensure_ascii=False)
+            if len(_KEYS) > 500_000:  # a server left running for days: forget rather than grow
+                _KEYS.clear()
+            known = _KEYS[memo] = hashlib.sha256(text.encode()).hexdigest()
+        return known
+
+
+# (spec, its photo's content key) → card key, for the preview server's rebuilds; a photo's bytes are
+# part of the memo's key, so an edited photo is never answered from here
+_KEYS: dict[tuple[CardSpec, str], str] = {}
 
 
 @lru_cache(maxsize=1)
@@ -186,6 +197,7 @@ class CardSet:
 
 
 _SEEN: set[Path] = set()  # card files this process found or made (named by content: they never change)
+_TARGETS: dict[Path, dict[str, Path]] = {}  # card folder → card key → its file (one Path object per card)
 _SEEN_IN: dict[Path, tuple[int, int]] = {}  # card folder → its inode and mtime when _SEEN was last right
 
 
@@ -198,8 +210,12 @@ def make_cards(specs: list[CardSpec], cache: Path, progress: Callable[[str], Non
         _SEEN.difference_update([p for p in _SEEN if p.parent == folder])
     files: dict[str, Path] = {}
     todo: list[tuple[CardSpec, Path]] = []
+    targets = _TARGETS.setdefault(folder, {})
     for spec in specs:
-        target = folder / f"{spec.key()}.jpg"
+        key = spec.key()
+        target = targets.get(key)
+        if target is None:
+            target = targets[key] = folder / f"{key}.jpg"
         files[spec.url] = target
         if target not in _SEEN and not target.is_file():
             todo.append((spec, target))

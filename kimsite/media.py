@@ -73,6 +73,8 @@ def plan_media(site_dir: Path, model: Any, body_assets: dict[str, dict[str, str]
         for ref in page.images:
             if plan.add(ref.url, ref.path):
                 refs.append((page.source.path, ref.path, ref.line, ref.src))
+        if "<img" not in page.body_html:  # bodies are serialised by nh3: tag names are lower case
+            continue
         by_url = {page.url + name: asset for asset, name in body_assets.get(page.url, {}).items()}
         for src in _BODY_IMG_SRC.findall(page.body_html):
             url = resolve_body_src(page.url, src)
