@@ -259,6 +259,13 @@ def check_budgets(pages: Mapping[str, bytes], read: Reader, own_host: str, allow
     fonts_checked: dict[str, bool] = {}
     context = (own_host, allow_external, base_path)
     kept: BudgetMemo = {}
+    sizes_hold: dict[tuple, bool] = {}  # most pages load the very same stylesheets: checked once each
+
+    def unchanged(sized: tuple[tuple[str, int], ...]) -> bool:
+        known = sizes_hold.get(sized)
+        if known is None:
+            known = sizes_hold[sized] = all(size(t) == n for t, n in sized)
+        return known
 
     def size(target: str) -> int:
         if target not in sizes:
@@ -276,7 +283,7 @@ def check_budgets(pages: Mapping[str, bytes], read: Reader, own_host: str, allow
     for page_file in sorted(pages):
         stamp = fingerprint(page_file) if fingerprint is not None and memo is not None else None
         old = memo.get(page_file) if stamp is not None and memo is not None else None
-        if old is not None and old[0] == (stamp, context) and all(size(t) == n for t, n in old[3]):
+        if old is not None and old[0] == (stamp, context) and unchanged(old[3]):
             report.extend(old[1])
             check_fonts(old[2])
             weights.append(old[4])

@@ -908,7 +908,8 @@ class OutputPlan:
         outer = _ACTIVE
         key = f"{self.global_key}|{key}"  # another config, theme or kimsite: every part is made again
         old = self.store.parts.get(key) if self.incremental else None
-        if old is not None and not any(dep in self.changed() for dep in old[0]):
+        changed = self.changed()
+        if old is not None and (not changed or changed.isdisjoint(old[0])):
             value = old[1]
             self.new_parts[key] = old
             deps = old[0]

@@ -53,7 +53,7 @@ class CardSpec:
 
     def key(self) -> str:
         photo = content_key(self.photo, "card") if self.photo else ""
-        memo = (self, photo)
+        memo = (self.title, self.detail, self.place, self.site_name, photo)  # a tuple hashes in C
         known = _KEYS.get(memo)
         if known is None:
             text = json.dumps([CARD_VERSION, _CODE_DIGEST, self.title, self.detail, self.place, self.site_name,
@@ -66,7 +66,7 @@ class CardSpec:
 
 # (spec, its photo's content key) → card key, for the preview server's rebuilds; a photo's bytes are
 # part of the memo's key, so an edited photo is never answered from here
-_KEYS: dict[tuple[CardSpec, str], str] = {}
+_KEYS: dict[tuple[str, ...], str] = {}
 
 
 @lru_cache(maxsize=1)

@@ -129,7 +129,12 @@ def content_key(path: Path, target_format: str) -> str:
         with _hash_lock:
             _hash_memo[memo] = digest
         known = digest
-    return hashlib.sha256(f"{known}\0{_settings(target_format)}".encode()).hexdigest()
+    return _keyed(known, target_format)
+
+
+@functools.lru_cache(maxsize=65536)  # the server asks again for every photo on every rebuild
+def _keyed(file_digest: str, target_format: str) -> str:
+    return hashlib.sha256(f"{file_digest}\0{_settings(target_format)}".encode()).hexdigest()
 
 
 @functools.cache

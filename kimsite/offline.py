@@ -29,14 +29,16 @@ def build_hash(rendered: Mapping[str, bytes], copies: Mapping[str, Path],
     """A short hash of every output file's name and bytes (deterministic: sorted, content only).
     `digest_of(output file)`: a content hash the build already knows (so unchanged files are not read)."""
     digest = hashlib.sha256()
+    if digest_of is not None:  # one update of the same byte stream: 27,000 small updates cost ~20 ms
+        names = [rel for rel in sorted(rendered) if rel != SW_FILE] + sorted(copies)
+        digest.update("".join([f"{rel}\0{digest_of(rel)}" for rel in names]).encode())
+        return digest.hexdigest()[:12]
     for rel in sorted(rendered):
         if rel == SW_FILE:
             continue
-        content = digest_of(rel).encode() if digest_of else hashlib.sha256(rendered[rel]).digest()
-        digest.update(rel.encode() + b"\0" + content)
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(rendered[rel]).digest())
     for rel in sorted(copies):
-        content = digest_of(rel).encode() if digest_of else hashlib.sha256(copies[rel].read_bytes()).digest()
-        digest.update(rel.encode() + b"\0" + content)
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(copies[rel].read_bytes()).digest())
     return digest.hexdigest()[:12]
 
 
