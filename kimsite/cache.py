@@ -763,6 +763,10 @@ class OutputFiles(MutableMapping):  # type: ignore[type-arg]
     def __contains__(self, rel: object) -> bool:
         return rel in self._values
 
+    def held(self) -> dict[str, bytes | str]:
+        """The values as stored: bytes, or "tmp"/"out" for a file (for identity tests without reading)."""
+        return self._values
+
     def committed(self) -> None:
         """After the swap or merge every file is in the output folder."""
         self.tmp = self.out
@@ -820,7 +824,8 @@ class OutputPlan:
     def _keep(self, rel: str, entry: OutputEntry) -> None:
         self.new[rel] = entry
         if self.keep_bytes:
-            self.files[rel] = self.previous[rel]
+            held = self.previous.held().get(rel) if isinstance(self.previous, OutputFiles) else None
+            self.files[rel] = held if type(held) is bytes else self.previous[rel]
         else:
             self.files.set_file(rel, "out")
 

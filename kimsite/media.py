@@ -8,6 +8,7 @@ encodes what the cache lacks, points the output at the clean files, and turns Ma
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable
@@ -161,5 +162,10 @@ def card_specs(model: Any, page_routes: list[Any], words: dict[str, str],
             place = ", ".join(part for part in (config.kota, config.provinsi) if part)
             site_name = ""
         specs.append((route.url, CardSpec(route.url + CARD_FILE, title, detail, place, site_name,
-                                          site_dir / photo.path if photo else None)))
+                                          _photo_file(site_dir, photo.path) if photo else None)))
     return specs
+
+
+@functools.lru_cache(maxsize=65536)  # one Path object per photo, not one per page and rebuild
+def _photo_file(site_dir: Path, path: str) -> Path:
+    return site_dir / path

@@ -34,7 +34,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +43,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote
 
 from kimsite.build import BuildOptions, BuildResult, MarkdownCache, build
+from kimsite.cache import OutputFiles
 from kimsite.config import load_config
 from kimsite.errors import Diagnostic, KimsiteError, UsageError, format_diagnostic, make
 
@@ -604,8 +605,7 @@ class Server:
                 self.log(format_diagnostic(diag, lang))
         old = self.state.rendered
         new = result.rendered
-        changed_files = {rel for rel, data in new.items() if old.get(rel) is not data and old.get(rel) != data}
-        changed_files |= old.keys() - new.keys()
+        changed_files = _changed_outputs(old, new)
         for rel in sorted(changes.static):
             target = static_output(rel)
             if target:
@@ -755,6 +755,24 @@ class Server:
         except Exception:
             return
         self._ensure_watches()
+
+
+def _changed_outputs(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> set[str]:
+    """Outputs whose bytes differ between two builds, or that exist in one of them only. A kept output is
+    the very bytes object of the last build, so identity answers for most without comparing or reading."""
+    old_held = old.held() if isinstance(old, OutputFiles) else old
+    new_held = new.held() if isinstance(new, OutputFiles) else new
+    changed = set()
+    for rel, value in new_held.items():
+        before = old_held.get(rel)
+        if type(value) is bytes and type(before) is bytes:
+            if before is value or before == value:
+                continue
+        elif before is not None and old[rel] == new[rel]:  # a file in each build's folder: read both
+            continue
+        changed.add(rel)
+    changed |= old.keys() - new.keys()
+    return changed
 
 
 def _is_loopback(host: str) -> bool:
