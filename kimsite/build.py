@@ -98,6 +98,7 @@ class MarkdownCache:
     # rebuild's tables are equal, each kept body's link answers hold without asking them one by one
     tables: tuple[dict[str, str], set[str]] | None = None
     fingerprints: build_cache.PageFingerprints = field(default_factory=lambda: build_cache.PageFingerprints())
+    card_specs: dict = field(default_factory=dict)  # kimsite.media.card_specs' memo (same page objects)
 
     def get(self, path: str, key: str) -> object | None:
         hit = self.entries.get(path)
@@ -240,7 +241,8 @@ def _build(options: BuildOptions, progress: Progress | None, md_cache: MarkdownC
         claims.claim_route(route, report)
     copies = _plan_copies(site_dir, theme, static_files, pages, body_assets, model, claims, report)
     feeds = _feeds(model, claims, report)
-    media = plan_media(site_dir, model, body_assets, assets, page_routes, load_words(theme, lang), claims, report)
+    media = plan_media(site_dir, model, body_assets, assets, page_routes, load_words(theme, lang), claims, report,
+                       md_cache.card_specs if md_cache is not None else None)
     phonefirst.claim_outputs(claims, report)
 
     if report.has_errors() or (options.strict and report.warnings):
@@ -486,9 +488,13 @@ def _cached_source(root: str, rel: str, entry: build_cache.SourceEntry | None, c
 
 
 def _private_copy(parsed: build_cache.ParsedSource) -> build_cache.ParsedSource:
-    """A build may replace attributes of its page (finish_media rewrites `body_html`), never those of
-    the pristine copy the server keeps; nothing in a build mutates a page's lists or nested values."""
+    """The only attribute a build replaces on a page is `body_html`, and only when it has an `<img>`
+    (finish_media turns it into `<picture>`); such a page gets a copy, so the pristine one the server
+    keeps never changes. Every other page is handed over as is: the same object build after build,
+    which lets later steps remember work per page (card specs)."""
     kept = parsed.page
+    if kept is None or "<img" not in kept.body_html:
+        return parsed
     page = object.__new__(type(kept))  # a subclass of Page (Umkm, Berita, …)
     page.__dict__.update(kept.__dict__)  # copy.copy, without its generic __reduce_ex__ path
     return build_cache.ParsedSource(page, parsed.parse_diagnostics, parsed.markdown, parsed.markdown_diagnostics,

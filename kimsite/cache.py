@@ -679,7 +679,18 @@ def _short(text: str) -> str:
 
 
 def route_key(global_key: str, facts: Facts, url: str, template: str, origin: str, data: dict) -> str:
-    return text_digest(global_key, url, template, origin, facts.vfp(data))
+    return text_digest(global_key, url, template, origin, _page_route_fp(data) or facts.vfp(data))
+
+
+def _page_route_fp(data: dict) -> str:
+    """`Facts.vfp` of the commonest route data, `{"page": page, "kel": kelurahan}` (UMKM, berita, agenda
+    and poster pages), as one f-string; "" for any other shape."""
+    if len(data) == 2:
+        page = data.get("page")
+        kel = data.get("kel")
+        if _KINDS.get(type(page)) == "p" and _KINDS.get(type(kel)) == "e":
+            return f"{{'kel':e:{kel.kode},'page':p:{page.source.path}}}"  # type: ignore[union-attr]
+    return ""
 
 
 def page_fingerprint(source_digest: str, page: Page) -> str:

@@ -35,6 +35,7 @@ from kimsite.images import (
 from kimsite.urls import output_file
 
 CARD_TEMPLATES = ("umkm.html", "berita.html", "agenda.html", "kelurahan.html", "beranda.html")
+_PAGE_CARDS = frozenset({"umkm.html", "berita.html", "agenda.html"})  # drawn from the page and its kelurahan
 _BODY_IMG_SRC = re.compile(r'<img\b[^>]*?\bsrc="([^"]*)"', re.I)
 
 
@@ -65,7 +66,8 @@ def _shown_pages(model: Any) -> list[Page]:
 
 
 def plan_media(site_dir: Path, model: Any, body_assets: dict[str, dict[str, str]], assets: set[str],
-               page_routes: list[Any], words: dict[str, str], claims: Any, report: Report) -> SiteMedia:
+               page_routes: list[Any], words: dict[str, str], claims: Any, report: Report,
+               card_memo: dict | None = None) -> SiteMedia:
     """Register every image the shown pages use, warn about unsuitable sources, claim every file name."""
     plan = ImagePlan(site_dir, cache_root(site_dir))
     refs: list[tuple[str, str, int, str]] = []  # (content file, image path, line, src as written)
@@ -92,7 +94,7 @@ def plan_media(site_dir: Path, model: Any, body_assets: dict[str, dict[str, str]
                 claims.claim(output_file(name), "(gambar)", report)
 
     media = SiteMedia(plan, shown=shown)
-    for page_url, spec in card_specs(model, page_routes, words, site_dir):
+    for page_url, spec in card_specs(model, page_routes, words, site_dir, card_memo):
         if claims.claim(output_file(spec.url), "(kartu)", report):
             media.cards[page_url] = spec
     return media
@@ -124,17 +126,32 @@ def finish_media(media: SiteMedia, copies: dict[str, Path], progress: Callable[[
 
 
 def card_specs(model: Any, page_routes: list[Any], words: dict[str, str],
-               site_dir: Path) -> list[tuple[str, CardSpec]]:
-    """(page URL, card) for each UMKM, berita, agenda and kelurahan page and for the portal home."""
+               site_dir: Path, memo: dict | None = None) -> list[tuple[str, CardSpec]]:
+    """(page URL, card) for each UMKM, berita, agenda and kelurahan page and for the portal home.
+    `memo` (the preview server's) remembers the card of a UMKM, berita or agenda page while the page is
+    the same object (kept unchanged between builds) and its kelurahan, the config and words are equal."""
     config = model.config
     lang = config.bahasa
     kel_word = words.get("kelurahan", "Kelurahan")
     specs: list[tuple[str, CardSpec]] = []
+    fresh: dict = {}
+    if memo is not None:
+        context = (repr(config), sorted(words.items()), str(site_dir))  # URLs start with "/": no clash
+        if memo.get("context") != context:
+            memo.clear()
+        fresh["context"] = context
     for route in page_routes:
         if route.template not in CARD_TEMPLATES:
             continue
         page = route.data.get("page")
         kel = route.data.get("kel")
+        if memo is not None and route.template in _PAGE_CARDS:
+            hit = memo.get(route.url)
+            kel_name = kel.display_name if kel is not None else None
+            if hit is not None and hit[0] is page and hit[1] == route.template and hit[2] == kel_name:
+                specs.append((route.url, hit[3]))
+                fresh[route.url] = hit
+                continue
         place = f"{kel_word} {kel.display_name}" if kel is not None else config.kota
         photo: ImageRef | None = None
         site_name = config.nama
@@ -161,8 +178,14 @@ def card_specs(model: Any, page_routes: list[Any], words: dict[str, str],
             detail = f"{len(model.umkm)} UMKM · {model.microsite_count} {kel_word.lower()}"
             place = ", ".join(part for part in (config.kota, config.provinsi) if part)
             site_name = ""
-        specs.append((route.url, CardSpec(route.url + CARD_FILE, title, detail, place, site_name,
-                                          _photo_file(site_dir, photo.path) if photo else None)))
+        spec = CardSpec(route.url + CARD_FILE, title, detail, place, site_name,
+                        _photo_file(site_dir, photo.path) if photo else None)
+        specs.append((route.url, spec))
+        if memo is not None and route.template in _PAGE_CARDS:
+            fresh[route.url] = (page, route.template, kel.display_name if kel is not None else None, spec)
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)  # pages that are gone are forgotten
     return specs
 
 

@@ -236,3 +236,25 @@ def test_page_fingerprints_are_reused_only_for_the_same_strings() -> None:
     assert memo.of([page("a.md", body)], {"a.md": "d2"})["a.md"] == cache.page_fingerprint("d2", page("a.md", body))
     other = "".join(["<p>lain</p>"] * 3)
     assert memo.of([page("a.md", other)], {"a.md": "d2"})["a.md"] == cache.page_fingerprint("d2", page("a.md", other))
+
+
+def test_kept_share_cards_follow_a_kelurahan_rename(tmp_path: Path, monkeypatch) -> None:
+    """The server remembers each UMKM's card text while its page is the same kept object; the card also
+    names the kelurahan, so giving the kelurahan a display name (its UMKM files unchanged) must redraw it."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    site = make_site(tmp_path)
+    memory = MarkdownCache()
+    options = BuildOptions(site_dir=site, out_dir=tmp_path / "out", base_url="https://contoh.github.io/uji/")
+    build(options, md_cache=memory)
+    build(options, md_cache=memory)
+    url = "/kelurahan/purwantoro/umkm/keripik-tempe/"
+    kept_page = memory.card_specs[url][0]
+    index = site / "content/kelurahan/purwantoro/_index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace('kode: "35.73.01.1007"',
+                                                               'kode: "35.73.01.1007"\nnama_tampil: Purwantoro Asri'),
+                     encoding="utf-8")
+    build(options, md_cache=memory)
+    assert memory.card_specs[url][0] is kept_page, "the UMKM page itself was kept"
+    assert memory.card_specs[url][3].place.endswith("Purwantoro Asri")
+    assert build_site(site, "-o", str(tmp_path / "bersih"), "--no-cache").exit_code == 0
+    assert tree_bytes(tmp_path / "out") == tree_bytes(tmp_path / "bersih")
