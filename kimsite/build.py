@@ -91,7 +91,7 @@ class MarkdownCache:
     store: object | None = None  # kimsite.cache.BuildCache kept in memory between builds
     # source path → (its cache entry's blob, that blob unpickled, never handed to a build itself): a rebuild
     # takes a shallow copy of the page instead of unpickling 10,000 blobs again
-    parsed: dict[str, tuple[bytes, object]] = field(default_factory=dict)
+    parsed: dict[str, tuple[bytes, object, bool]] = field(default_factory=dict)  # … and "share it as is"
     private_output: bool = False  # the output folder is the server's own: no need to walk or stat it
     previous: object | None = None  # the previous build's `rendered`, for outputs that did not change
     # the link tables (source → URL, assets) every entry of `parsed` was last checked against: while a
@@ -451,7 +451,7 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
 
 def _cached_source(root: str, rel: str, entry: build_cache.SourceEntry | None, context_key: str,
                    url_by_source: dict[str, str], assets: set[str],
-                   live: dict[str, tuple[bytes, object]] | None = None,
+                   live: dict[str, tuple[bytes, object, bool]] | None = None,
                    same_tables: bool = False) -> build_cache.ParsedSource | None:
     """The cached parse of `rel` while its bytes and link answers hold. `root`: the site folder with a
     trailing separator. `same_tables`: the link tables equal those every `live` entry was checked with."""
@@ -473,7 +473,7 @@ def _cached_source(root: str, rel: str, entry: build_cache.SourceEntry | None, c
     if kept is not None and kept[0] is entry.blob:
         parsed = kept[1]
         if same_tables:  # checked against these very answers in the build that kept it
-            return _private_copy(parsed)  # type: ignore[arg-type]
+            return parsed if kept[2] else _private_copy(parsed)  # type: ignore[return-value,arg-type]
     else:
         try:
             parsed = build_cache.unpack(entry.blob)
@@ -482,19 +482,19 @@ def _cached_source(root: str, rel: str, entry: build_cache.SourceEntry | None, c
     if not isinstance(parsed, build_cache.ParsedSource) or not _lookups_hold(parsed.lookups, url_by_source, assets):
         return None
     if live is not None:
-        live[rel] = (entry.blob, parsed)
-        return _private_copy(parsed)
+        shared = parsed.page is None or "<img" not in parsed.page.body_html
+        live[rel] = (entry.blob, parsed, shared)
+        return parsed if shared else _private_copy(parsed)
     return parsed
 
 
 def _private_copy(parsed: build_cache.ParsedSource) -> build_cache.ParsedSource:
     """The only attribute a build replaces on a page is `body_html`, and only when it has an `<img>`
-    (finish_media turns it into `<picture>`); such a page gets a copy, so the pristine one the server
-    keeps never changes. Every other page is handed over as is: the same object build after build,
-    which lets later steps remember work per page (card specs)."""
+    (finish_media turns it into `<picture>`); such a page gets this copy, so the pristine one the server
+    keeps never changes. Every other page is handed over as is (`_cached_source`): the same object
+    build after build, which lets later steps remember work per page (card specs)."""
     kept = parsed.page
-    if kept is None or "<img" not in kept.body_html:
-        return parsed
+    assert kept is not None
     page = object.__new__(type(kept))  # a subclass of Page (Umkm, Berita, …)
     page.__dict__.update(kept.__dict__)  # copy.copy, without its generic __reduce_ex__ path
     return build_cache.ParsedSource(page, parsed.parse_diagnostics, parsed.markdown, parsed.markdown_diagnostics,
