@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path, PurePosixPath
 
 from kimsite.errors import UsageError
@@ -24,9 +25,9 @@ class UnsafePath(ValueError):
     """An output path that would leave the output folder."""
 
 
-def safe_join(root: Path, relative: str) -> Path:
-    """`root / relative`, refusing anything that could land outside `root` (checked per component
-    and again after resolving symlinks)."""
+def check_relative(relative: str) -> tuple[str, ...]:
+    """The components of an output path, refusing any that could leave the folder it is joined to
+    (absolute, `..`, empty, NUL, backslash, drive or stream names, names no file system takes)."""
     if not relative or "\x00" in relative or "\\" in relative:
         raise UnsafePath(relative)
     pure = PurePosixPath(relative)
@@ -36,7 +37,13 @@ def safe_join(root: Path, relative: str) -> Path:
         raise UnsafePath(relative)
     if any(len(part.encode("utf-8", "surrogatepass")) > 255 for part in pure.parts):
         raise UnsafePath(relative)  # no file system takes a longer name
-    target = root.joinpath(*pure.parts)
+    return pure.parts
+
+
+def safe_join(root: Path, relative: str) -> Path:
+    """`root / relative`, refusing anything that could land outside `root` (checked per component
+    and again after resolving symlinks)."""
+    target = root.joinpath(*check_relative(relative))
     try:
         resolved_root = root.resolve()
         if not target.parent.resolve().is_relative_to(resolved_root):
@@ -72,7 +79,7 @@ class OutputWriter:
         self.tmp: Path | None = None
         self.files = 0
         self.bytes = 0
-        self._made: set[Path] = set()  # folders created in the temp folder (per process)
+        self._made: set[str] = set()  # folders made or checked in the temp folder (per process)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def begin(self) -> None:
@@ -150,18 +157,29 @@ class OutputWriter:
         self.tmp = None
 
     # -- writing ---------------------------------------------------------------------------------
-    def _target(self, relative: str) -> Path:
+    def _target(self, relative: str) -> str:
+        """Where `relative` goes in the temp folder, its folders made. The temp folder is kimsite's own,
+        made fresh by `begin()`, so instead of resolving symlinks for every file (`safe_join`: ~10
+        syscalls) each folder is made here or, when another worker made it first, checked with lstat
+        to be a real folder; the file itself is then created exclusively (`xb`: never through a link)."""
         assert self.tmp is not None, "begin() first"
-        target = safe_join(self.tmp, relative)
-        folder = target.parent
-        if folder not in self._made:  # most pages share no folder, but each folder is asked for once
-            folder.mkdir(parents=True, exist_ok=True)
+        parts = check_relative(relative)
+        folder = str(self.tmp)
+        for part in parts[:-1]:
+            folder = f"{folder}{os.sep}{part}"
+            if folder in self._made:
+                continue
+            try:
+                os.mkdir(folder)
+            except FileExistsError:
+                if not stat.S_ISDIR(os.lstat(folder).st_mode):  # a symlink or a file: never followed
+                    raise UnsafePath(relative) from None
             self._made.add(folder)
-        return target
+        return f"{folder}{os.sep}{parts[-1]}"
 
     def write_bytes(self, relative: str, data: bytes) -> None:
         target = self._target(relative)
-        with open(target, "xb") as handle:  # never two writers of one file within a build
+        with open(target, "xb") as handle:  # never two writers of one file, nor through a symlink
             handle.write(data)
         self.files += 1
         self.bytes += len(data)
@@ -171,11 +189,11 @@ class OutputWriter:
 
     def copy_file(self, relative: str, source: Path) -> None:
         target = self._target(relative)
-        if target.exists():
+        if os.path.lexists(target):
             raise FileExistsError(relative)
         shutil.copyfile(source, target)
         self.files += 1
-        self.bytes += target.stat().st_size
+        self.bytes += os.stat(target).st_size
 
 
 def files_under(root: Path) -> list[str]:

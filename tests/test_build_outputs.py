@@ -302,6 +302,41 @@ def test_safe_join_refuses_a_symlink_that_points_out(tmp_path):
     assert safe_join(root, "a/b/index.html") == root / "a" / "b" / "index.html"
 
 
+@pytest.mark.parametrize("relative", ["../luar.html", "a/../../luar.html", "/etc/passwd", "a\x00b.html", "",
+                                      "a//b.html"])
+def test_the_writer_refuses_paths_that_leave_its_temp_folder(tmp_path, relative):
+    from kimsite.output import OutputWriter
+
+    writer = OutputWriter(tmp_path / "out")
+    writer.begin()
+    with pytest.raises(UnsafePath):
+        writer.write_bytes(relative, b"x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [writer.tmp.name]  # nothing beside it
+    writer.abort()
+
+
+def test_the_writer_never_writes_through_a_symlink_planted_in_its_temp_folder(tmp_path):
+    """The writer checks folders it did not make itself with lstat instead of resolving every file's
+    path; a symlink (to a folder or a file) planted in its temp folder is refused, never followed."""
+    from kimsite.output import OutputWriter
+
+    outside = tmp_path / "luar"
+    outside.mkdir()
+    writer = OutputWriter(tmp_path / "out")
+    writer.begin()
+    (writer.tmp / "tautan").symlink_to(outside)
+    (writer.tmp / "a").mkdir()
+    (writer.tmp / "a" / "berkas.html").symlink_to(outside / "x.html")
+    with pytest.raises(UnsafePath):
+        writer.write_bytes("tautan/index.html", b"jahat")
+    with pytest.raises(FileExistsError):
+        writer.write_bytes("a/berkas.html", b"jahat")
+    writer.write_bytes("a/b/index.html", b"baik")  # a folder someone else made, checked to be real
+    assert list(outside.iterdir()) == []
+    assert (writer.tmp / "a" / "b" / "index.html").read_bytes() == b"baik"
+    writer.abort()
+
+
 def test_a_content_symlink_to_outside_the_site_is_an_error(tmp_path):
     site = make_site(tmp_path)
     secret = tmp_path / "rahasia.md"
