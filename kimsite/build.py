@@ -83,15 +83,15 @@ class BuildResult:
 
 
 @dataclass
-class MarkdownCache:
-    """Rendered Markdown kept between builds of one process (the preview server): unchanged bodies
-    are not rendered again. Keyed by source path, body and everything a body's links depend on."""
+class KeptBuild:
+    """What the preview server keeps in memory from one build to the next, so a rebuild redoes only
+    what changed: the build cache itself, the parsed pages, the previous outputs and per-page memos.
+    Every reuse it allows is checked against the inputs of the new build (see each field)."""
 
-    entries: dict[str, tuple[str, object]] = field(default_factory=dict)
     store: object | None = None  # kimsite.cache.BuildCache kept in memory between builds
-    # source path → (its cache entry's blob, that blob unpickled, never handed to a build itself): a rebuild
-    # takes a shallow copy of the page instead of unpickling 10,000 blobs again
-    parsed: dict[str, tuple[bytes, object, bool]] = field(default_factory=dict)  # … and "share it as is"
+    # source path → (its cache entry's blob, that blob unpickled, "hand it to builds as is"): a rebuild
+    # reuses the page instead of unpickling 10,000 blobs again (a page with an <img> gets a copy)
+    parsed: dict[str, tuple[bytes, object, bool]] = field(default_factory=dict)
     private_output: bool = False  # the output folder is the server's own: no need to walk or stat it
     previous: object | None = None  # the previous build's `rendered`, for outputs that did not change
     # the link tables (source → URL, assets) every entry of `parsed` was last checked against: while a
@@ -99,13 +99,6 @@ class MarkdownCache:
     tables: tuple[dict[str, str], set[str]] | None = None
     fingerprints: build_cache.PageFingerprints = field(default_factory=lambda: build_cache.PageFingerprints())
     card_specs: dict = field(default_factory=dict)  # kimsite.media.card_specs' memo (same page objects)
-
-    def get(self, path: str, key: str) -> object | None:
-        hit = self.entries.get(path)
-        return hit[1] if hit and hit[0] == key else None
-
-    def put(self, path: str, key: str, value: object) -> None:
-        self.entries[path] = (key, value)
 
 
 Progress = Callable[[str], None]
@@ -190,14 +183,14 @@ class _LongLivedObjects:
 
 
 def build(options: BuildOptions, progress: Progress | None = None,
-          md_cache: MarkdownCache | None = None, ticker: parallel.Ticker | None = None) -> BuildResult:
+          kept: KeptBuild | None = None, ticker: parallel.Ticker | None = None) -> BuildResult:
     """Build the site; raise `KimsiteError` (with every problem) and leave the old output when it fails.
     `ticker(phase, done, total)` follows the per-page phases (the CLI's progress bar)."""
     with _LongLivedObjects() as objects:
-        return _build(options, progress, md_cache, ticker, objects)
+        return _build(options, progress, kept, ticker, objects)
 
 
-def _build(options: BuildOptions, progress: Progress | None, md_cache: MarkdownCache | None,
+def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | None,
            ticker: parallel.Ticker | None, objects: _LongLivedObjects) -> BuildResult:
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -211,8 +204,8 @@ def _build(options: BuildOptions, progress: Progress | None, md_cache: MarkdownC
 
     wilayah = load_wilayah(site_dir, config, report)
     theme = load_theme(site_dir, config)
-    store, notes = _open_cache(options, md_cache, lang)
-    inputs = _input_signature(options, theme) if options.write and options.use_cache and md_cache is None else ""
+    store, notes = _open_cache(options, kept, lang)
+    inputs = _input_signature(options, theme) if options.write and options.use_cache and kept is None else ""
     unchanged = _unchanged_output(options, store, inputs, now, config, notes, started) if inputs else None
     if unchanged is not None:
         say("tidak ada masukan yang berubah sejak build terakhir (no input changed since the last build)")
@@ -228,7 +221,7 @@ def _build(options: BuildOptions, progress: Progress | None, md_cache: MarkdownC
     jobs = options.jobs or parallel.default_jobs()
     pages, body_assets, source_digests = _read_sources(site_dir, discovery, assets, ctx, template_ids(theme),
                                                       store, jobs, ticker, report,
-                                                      md_cache)
+                                                      kept)
     _check_images(site_dir, pages, assets, store, report)
     model = build_model(config, wilayah, pages, now, options.drafts, report)
     objects.loaded()
@@ -242,7 +235,7 @@ def _build(options: BuildOptions, progress: Progress | None, md_cache: MarkdownC
     copies = _plan_copies(site_dir, theme, static_files, pages, body_assets, model, claims, report)
     feeds = _feeds(model, claims, report)
     media = plan_media(site_dir, model, body_assets, assets, page_routes, load_words(theme, lang), claims, report,
-                       md_cache.card_specs if md_cache is not None else None)
+                       kept.card_specs if kept is not None else None)
     phonefirst.claim_outputs(claims, report)
 
     if report.has_errors() or (options.strict and report.warnings):
@@ -253,7 +246,7 @@ def _build(options: BuildOptions, progress: Progress | None, md_cache: MarkdownC
     finish_media(media, copies, say)  # encode images and share cards (cached), <picture> in bodies
     say(f"{len(page_routes)} halaman")
     writer = OutputWriter(options.output) if options.write else None
-    plan = _output_plan(options, store, model, theme, config, media, pages, source_digests, writer, md_cache)
+    plan = _output_plan(options, store, model, theme, config, media, pages, source_digests, writer, kept)
     plan.content_addressed = os.path.join(media.plan.root, "")  # encoded images, share cards, stripped copies
     try:  # pages are written into the writer's temp folder as they are rendered; nothing is swapped in yet
         rendered = _render_routes(theme, config, model, page_routes, lang, media, plan, jobs, ticker)
@@ -279,7 +272,7 @@ def _build(options: BuildOptions, progress: Progress | None, md_cache: MarkdownC
     images = sum(1 for rel in plan.new if rel.lower().endswith(IMAGE_SUFFIXES))
     if inputs:
         store.snapshot = _snapshot(inputs, now, model, store, len(page_routes), images, report.warnings)
-    _remember(options, store, plan, md_cache)
+    _remember(options, store, plan, kept)
     return BuildResult(config, len(page_routes), len(plan.new), 0, time.perf_counter() - started,
                        report.warnings, rendered, model, copies, images_encoded=media.encoded,  # type: ignore[arg-type]
                        notes=notes, images=images, written=plan.written)
@@ -353,13 +346,13 @@ def _parse_one(site_dir: Path, source: Source, ctx: ParseContext, url_by_source:
                                     tuple(lookups.seen))
 
 
-def _open_cache(options: BuildOptions, md_cache: MarkdownCache | None,
+def _open_cache(options: BuildOptions, kept: KeptBuild | None,
                 lang: str) -> tuple[build_cache.BuildCache, list[str]]:
     """The preview server keeps its cache in memory; `kimsite build` reads `.kimsite-cache/`."""
-    if md_cache is not None:
-        if not isinstance(md_cache.store, build_cache.BuildCache) or md_cache.store.code != build_cache.code_key():
-            md_cache.store = build_cache.BuildCache(code=build_cache.code_key())
-        return md_cache.store, []  # type: ignore[return-value]
+    if kept is not None:
+        if not isinstance(kept.store, build_cache.BuildCache) or kept.store.code != build_cache.code_key():
+            kept.store = build_cache.BuildCache(code=build_cache.code_key())
+        return kept.store, []  # type: ignore[return-value]
     if not options.use_cache:
         return build_cache.BuildCache(code=build_cache.code_key()), []
     store, problem = build_cache.load(options.site_dir)
@@ -381,7 +374,7 @@ def _context_key(ctx: ParseContext, reserved_ids: frozenset[str]) -> str:
 
 def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: ParseContext,
                   reserved_ids: frozenset[str], store: build_cache.BuildCache, jobs: int,
-                  ticker: parallel.Ticker | None, report: Report, kept: MarkdownCache | None = None
+                  ticker: parallel.Ticker | None, report: Report, kept: KeptBuild | None = None
                   ) -> tuple[list[Page], dict[str, dict[str, str]], dict[str, str]]:
     """Parse every source and render its body: from the cache when the file and every link answer are
     unchanged, else on worker processes. Diagnostics keep the order of a one-by-one build (all parse
@@ -503,9 +496,9 @@ def _private_copy(parsed: build_cache.ParsedSource) -> build_cache.ParsedSource:
 
 def _output_plan(options: BuildOptions, store: build_cache.BuildCache, model: SiteModel, theme: Theme,
                  config: SiteConfig, media: SiteMedia, pages: list[Page], source_digests: dict[str, str],
-                 writer: OutputWriter | None, md_cache: MarkdownCache | None) -> build_cache.OutputPlan:
-    if md_cache is not None:  # the server: most bodies are the very strings the last build hashed
-        page_fps = md_cache.fingerprints.of(pages, source_digests)
+                 writer: OutputWriter | None, kept: KeptBuild | None) -> build_cache.OutputPlan:
+    if kept is not None:  # the server: most bodies are the very strings the last build hashed
+        page_fps = kept.fingerprints.of(pages, source_digests)
     else:
         page_fps = {p.source.path: build_cache.page_fingerprint(source_digests.get(p.source.path, ""), p)
                     for p in pages}
@@ -516,13 +509,13 @@ def _output_plan(options: BuildOptions, store: build_cache.BuildCache, model: Si
                                          "|".join(str(f) for f in theme.folders), repr(sorted(words.items())))
     if writer is not None:
         writer.begin()
-    previous = md_cache.previous if md_cache is not None else None
+    previous = kept.previous if kept is not None else None
     plan = build_cache.OutputPlan(store, facts, global_key, writer, options.output if options.write else None,
-                                  keep_bytes=writer is None or md_cache is not None, previous=previous)
+                                  keep_bytes=writer is None or kept is not None, previous=previous)
     if options.use_cache:
         plan.cache_dir = options.site_dir / build_cache.CACHE_DIR
         shutil.rmtree(plan.cache_dir / "memo", ignore_errors=True)  # QR codes were kept there until 0.1.x
-    plan.private = md_cache is not None and md_cache.private_output and plan.incremental
+    plan.private = kept is not None and kept.private_output and plan.incremental
     return plan
 
 
@@ -590,10 +583,10 @@ def _unchanged_output(options: BuildOptions, store: build_cache.BuildCache, inpu
 
 
 def _remember(options: BuildOptions, store: build_cache.BuildCache, plan: build_cache.OutputPlan,
-              md_cache: MarkdownCache | None) -> None:
+              kept: KeptBuild | None) -> None:
     plan.remember()
-    if md_cache is not None:
-        md_cache.previous = plan.files if plan.keep_bytes else None
+    if kept is not None:
+        kept.previous = plan.files if plan.keep_bytes else None
     elif options.use_cache and options.write:
         build_cache.save(options.site_dir, store)
 
@@ -773,4 +766,4 @@ def _template_problem(theme: Theme, filename: str, line: int | None, key: str, d
     return make(shown, line or 0, key, detail=detail, url=url)
 
 
-__all__ = ["BuildOptions", "BuildResult", "MarkdownCache", "build", "CONTENT_DIR"]
+__all__ = ["BuildOptions", "BuildResult", "KeptBuild", "build", "CONTENT_DIR"]

@@ -42,7 +42,7 @@ from ipaddress import ip_address
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote
 
-from kimsite.build import BuildOptions, BuildResult, MarkdownCache, build
+from kimsite.build import BuildOptions, BuildResult, KeptBuild, build
 from kimsite.cache import OutputFiles
 from kimsite.config import load_config
 from kimsite.errors import Diagnostic, KimsiteError, UsageError, format_diagnostic, make
@@ -362,7 +362,7 @@ class Server:
         self.site_dir = Path(os.path.abspath(options.site_dir))
         self.log: Log = log or (lambda message: print(message, file=sys.stderr, flush=True))
         self.instance = secrets.token_hex(4)
-        self.md_cache = MarkdownCache(private_output=True)  # builds go to our own temp folder
+        self.kept = KeptBuild(private_output=True)  # builds go to our own temp folder
         self.state = BuildState()
         self.builds = 0  # completed build attempts (ok or failed)
         self.build_seconds: list[float] = []
@@ -570,7 +570,7 @@ class Server:
                                drafts=self.options.drafts)
         try:
             try:
-                result = build(options, md_cache=self.md_cache)
+                result = build(options, kept=self.kept)
             finally:
                 self.build_seconds.append(time.perf_counter() - started)  # build() alone, for benchmarks
         except KimsiteError as error:

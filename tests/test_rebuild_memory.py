@@ -11,7 +11,7 @@ from pathlib import Path
 from sitetools import SOURCE_DATE_EPOCH, build_site, make_site, tree_bytes
 
 from kimsite import cache
-from kimsite.build import BuildOptions, MarkdownCache, build
+from kimsite.build import BuildOptions, KeptBuild, build
 from kimsite.errors import KimsiteError
 from kimsite.server import ServeOptions, Server
 
@@ -74,20 +74,20 @@ def test_compiled_templates_follow_a_template_edit_and_survive_a_damaged_entry(t
 def test_an_image_replaced_by_a_broken_file_is_reported_on_the_next_build(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     site = make_site(tmp_path, PHOTO_UMKM)
-    memory = MarkdownCache()
+    memory = KeptBuild()
     options = BuildOptions(site_dir=site, out_dir=tmp_path / "out")
-    build(options, md_cache=memory)
+    build(options, kept=memory)
     photo = site / "content/kelurahan/purwantoro/umkm/sambal/foto.png"
     photo.write_bytes(_png((64, 48), (200, 30, 30))[:40])  # same name, now truncated
     try:
-        build(options, md_cache=memory)
+        build(options, kept=memory)
     except KimsiteError as error:
         shown = [(d.path, d.key) for d in error.diagnostics]
     else:
         raise AssertionError("a broken image must fail the build")
     assert shown == [("content/kelurahan/purwantoro/umkm/sambal/index.md", "image.not_image")]
     photo.write_bytes(_png((64, 48), (30, 200, 30)))
-    build(options, md_cache=memory)  # fixed again: the check runs again and passes
+    build(options, kept=memory)  # fixed again: the check runs again and passes
 
 
 def test_server_rebuilds_from_kept_pages_equal_a_clean_build(tmp_path: Path, monkeypatch) -> None:
@@ -95,12 +95,12 @@ def test_server_rebuilds_from_kept_pages_equal_a_clean_build(tmp_path: Path, mon
     which must not leak into the kept page (the next build would rewrite it twice)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     site = make_site(tmp_path, PHOTO_UMKM)
-    memory = MarkdownCache()
+    memory = KeptBuild()
     options = BuildOptions(site_dir=site, out_dir=tmp_path / "out", base_url="https://contoh.github.io/uji/")
-    build(options, md_cache=memory)
+    build(options, kept=memory)
     for round_ in range(3):  # edits elsewhere: the sambal page comes from the kept copy every time
         _append(site / UMKM_MD, f"\nTambahan ke-{round_}.\n")
-        result = build(options, md_cache=memory)
+        result = build(options, kept=memory)
         assert memory.parsed, "the server keeps parsed pages between builds"
     sambal = result.rendered["kelurahan/purwantoro/umkm/sambal/index.html"].decode()
     assert sambal.count("<picture") >= 2 and "<picture><picture" not in sambal
@@ -206,14 +206,14 @@ def test_a_kept_body_whose_image_is_deleted_is_reported_by_the_next_build(tmp_pa
     it; deleting the image it shows changes the tables, so the next build reports the broken image."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     site = make_site(tmp_path, PHOTO_UMKM)
-    memory = MarkdownCache()
+    memory = KeptBuild()
     options = BuildOptions(site_dir=site, out_dir=tmp_path / "out", base_url="https://contoh.github.io/uji/")
-    build(options, md_cache=memory)
+    build(options, kept=memory)
     _append(site / UMKM_MD, "\nSuntingan.\n")  # a build with unchanged tables: the sambal body is reused
-    build(options, md_cache=memory)
+    build(options, kept=memory)
     (site / "content/kelurahan/purwantoro/umkm/sambal/dapur.png").unlink()
     try:
-        build(options, md_cache=memory)
+        build(options, kept=memory)
     except KimsiteError as error:
         paths = {d.path for d in error.diagnostics}
         assert "content/kelurahan/purwantoro/umkm/sambal/index.md" in paths
@@ -243,17 +243,17 @@ def test_kept_share_cards_follow_a_kelurahan_rename(tmp_path: Path, monkeypatch)
     names the kelurahan, so giving the kelurahan a display name (its UMKM files unchanged) must redraw it."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     site = make_site(tmp_path)
-    memory = MarkdownCache()
+    memory = KeptBuild()
     options = BuildOptions(site_dir=site, out_dir=tmp_path / "out", base_url="https://contoh.github.io/uji/")
-    build(options, md_cache=memory)
-    build(options, md_cache=memory)
+    build(options, kept=memory)
+    build(options, kept=memory)
     url = "/kelurahan/purwantoro/umkm/keripik-tempe/"
     kept_page = memory.card_specs[url][0]
     index = site / "content/kelurahan/purwantoro/_index.md"
     index.write_text(index.read_text(encoding="utf-8").replace('kode: "35.73.01.1007"',
                                                                'kode: "35.73.01.1007"\nnama_tampil: Purwantoro Asri'),
                      encoding="utf-8")
-    build(options, md_cache=memory)
+    build(options, kept=memory)
     assert memory.card_specs[url][0] is kept_page, "the UMKM page itself was kept"
     assert memory.card_specs[url][3].place.endswith("Purwantoro Asri")
     assert build_site(site, "-o", str(tmp_path / "bersih"), "--no-cache").exit_code == 0
