@@ -22,6 +22,7 @@ import atexit
 import errno
 import html
 import json
+import logging
 import mimetypes
 import os
 import queue
@@ -59,6 +60,18 @@ _EDITOR_FILE = re.compile(
     r"|___jb_(tmp|old|bak)___$)"  # JetBrains safe write
 )
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".kimsite-cache", "node_modules", "__pycache__"})
+
+
+class _ShutdownNoise(logging.Filter):
+    """watchdog logs an error when a file event arrives while its observer is being stopped (a save just
+    before Ctrl-C); the event is moot then, and the line would only puzzle a volunteer. Nothing else of
+    watchdog's is hidden."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "called when the thread is inactive" not in record.getMessage()
+
+
+logging.getLogger("watchdog.observers.inotify").addFilter(_ShutdownNoise())
 
 
 @dataclass(frozen=True)
