@@ -122,7 +122,7 @@ class OutputWriter:
         `present`: the files the output folder holds, when known without walking it (a private folder
         only kimsite writes, like the preview server's)."""
         assert self.tmp is not None
-        written = files_under(self.tmp)
+        written = sorted(files_under(self.tmp))
         held = present if present is not None else files_under(self.out_dir)
         stale = sorted(rel for rel in held if rel not in expected and rel != MARKER)
         undo = self.parent / f".{self.out_dir.name}{_UNDO}{os.getpid()}"
@@ -197,13 +197,27 @@ class OutputWriter:
 
 
 def files_under(root: Path) -> list[str]:
-    """Relative POSIX paths of every file under `root` (no symlinks followed)."""
+    """Relative POSIX paths of every file under `root`, as `os.walk` lists them (a symlink to a folder is
+    neither entered nor listed), in no particular order. Walked with scandir and string prefixes: os.walk
+    plus a relpath per folder cost ~0.25 s on a 17,000-file output, in every incremental build."""
     found: list[str] = []
-    base = str(root)
-    for dirpath, _dirnames, filenames in os.walk(base):
-        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        found.extend(prefix + name for name in filenames)
+    folders = [(str(root), "")]
+    while folders:
+        path, prefix = folders.pop()
+        try:
+            entries = os.scandir(path)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if not is_dir:
+                    found.append(prefix + entry.name)
+                elif not entry.is_symlink():
+                    folders.append((entry.path, f"{prefix}{entry.name}/"))
     return found
 
 

@@ -557,3 +557,26 @@ def test_two_builds_into_different_folders_are_byte_identical(tmp_path):
     assert len(a) > 100
     assert a.keys() == b.keys()
     assert [k for k in a if a[k] != b[k]] == []
+
+
+def test_files_under_lists_what_os_walk_lists(tmp_path):
+    """The incremental commit and the no-change check compare the output with this list."""
+    from kimsite.output import files_under
+
+    root = tmp_path / "out"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "index.html").write_text("x")
+    (root / "a" / "b" / "index.html").write_text("x")
+    (root / "a" / ".tersembunyi").write_text("x")
+    (root / "kosong").mkdir()
+    (tmp_path / "luar").mkdir()
+    (tmp_path / "luar" / "rahasia.txt").write_text("x")
+    (root / "tautan-folder").symlink_to(tmp_path / "luar")
+    (root / "tautan-berkas").symlink_to(tmp_path / "luar" / "rahasia.txt")
+    (root / "tautan-putus").symlink_to(tmp_path / "tidak-ada")
+    walked = []
+    for dirpath, _dirs, names in os.walk(root):
+        rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        walked += [name if rel == "." else f"{rel}/{name}" for name in names]
+    assert sorted(files_under(root)) == sorted(walked)
+    assert "tautan-folder" not in files_under(root) and "tautan-berkas" in files_under(root)
