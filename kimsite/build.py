@@ -205,7 +205,9 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     wilayah = load_wilayah(site_dir, config, report)
     theme = load_theme(site_dir, config)
     store, notes = _open_cache(options, kept, lang)
-    inputs = _input_signature(options, theme) if options.write and options.use_cache and kept is None else ""
+    signatures: dict[str, build_cache.Signature | None] = {}  # every input file's, read once for this build
+    inputs = (_input_signature(options, theme, signatures) if options.write and options.use_cache and kept is None
+              else "")
     unchanged = _unchanged_output(options, store, inputs, now, config, notes, started) if inputs else None
     if unchanged is not None:
         say("tidak ada masukan yang berubah sejak build terakhir (no input changed since the last build)")
@@ -221,7 +223,7 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     jobs = options.jobs or parallel.default_jobs()
     pages, body_assets, source_digests = _read_sources(site_dir, discovery, assets, ctx, template_ids(theme),
                                                       store, jobs, ticker, report,
-                                                      kept)
+                                                      kept, signatures)
     _check_images(site_dir, pages, assets, store, report)
     model = build_model(config, wilayah, pages, now, options.drafts, report)
     objects.loaded()
@@ -374,7 +376,8 @@ def _context_key(ctx: ParseContext, reserved_ids: frozenset[str]) -> str:
 
 def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: ParseContext,
                   reserved_ids: frozenset[str], store: build_cache.BuildCache, jobs: int,
-                  ticker: parallel.Ticker | None, report: Report, kept: KeptBuild | None = None
+                  ticker: parallel.Ticker | None, report: Report, kept: KeptBuild | None = None,
+                  signatures: dict[str, build_cache.Signature | None] | None = None
                   ) -> tuple[list[Page], dict[str, dict[str, str]], dict[str, str]]:
     """Parse every source and render its body: from the cache when the file and every link answer are
     unchanged, else on worker processes. Diagnostics keep the order of a one-by-one build (all parse
@@ -391,7 +394,8 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
     root = os.path.join(site_dir, "")
     for index, source in enumerate(sources):
         entry = store.sources.get(source.path)
-        parsed = _cached_source(root, source.path, entry, context_key, url_by_source, assets, live, same_tables)
+        parsed = _cached_source(root, source.path, entry, context_key, url_by_source, assets, live, same_tables,
+                                signatures)
         if parsed is None or entry is None:
             todo.append(index)
             continue
@@ -445,13 +449,18 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
 def _cached_source(root: str, rel: str, entry: build_cache.SourceEntry | None, context_key: str,
                    url_by_source: dict[str, str], assets: set[str],
                    live: dict[str, tuple[bytes, object, bool]] | None = None,
-                   same_tables: bool = False) -> build_cache.ParsedSource | None:
+                   same_tables: bool = False,
+                   signatures: dict[str, build_cache.Signature | None] | None = None
+                   ) -> build_cache.ParsedSource | None:
     """The cached parse of `rel` while its bytes and link answers hold. `root`: the site folder with a
-    trailing separator. `same_tables`: the link tables equal those every `live` entry was checked with."""
+    trailing separator. `same_tables`: the link tables equal those every `live` entry was checked with.
+    `signatures`: file signatures this build already read (`_input_signature`), so no second stat."""
     if entry is None or entry.context != context_key:
         return None
     path = root + rel
-    signature = build_cache.file_signature(path)
+    signature = signatures.get(path) if signatures else None
+    if signature is None:
+        signature = build_cache.file_signature(path)
     if signature is None:
         return None
     if signature != entry.signature:
@@ -529,9 +538,11 @@ def _write_outputs(plan: build_cache.OutputPlan, rendered: build_cache.OutputFil
     plan.commit()
 
 
-def _input_signature(options: BuildOptions, theme: Theme) -> str:
+def _input_signature(options: BuildOptions, theme: Theme,
+                     signatures: dict[str, build_cache.Signature | None] | None = None) -> str:
     """Name, size, times and inode of every file a build could read (the site folder except its output
-    and cache, and the theme chain), with the options: equal signatures mean equal inputs."""
+    and cache, and the theme chain), with the options: equal signatures mean equal inputs. Each file's
+    signature also goes into `signatures` (path → signature) for the rest of the build."""
     skip = {os.path.abspath(options.output), os.path.abspath(options.site_dir / build_cache.CACHE_DIR)}
     parts = [repr((str(options.output.absolute()), options.base_url, options.drafts, options.strict))]
     for root in [options.site_dir, *theme.folders]:
@@ -540,7 +551,10 @@ def _input_signature(options: BuildOptions, theme: Theme) -> str:
                                  and os.path.abspath(os.path.join(dirpath, d)) not in skip)
             for name in sorted(filenames):
                 path = os.path.join(dirpath, name)
-                parts.append(f"{path}\0{build_cache.file_signature(path)}")
+                signature = build_cache.file_signature(path)
+                if signatures is not None:
+                    signatures[path] = signature
+                parts.append(f"{path}\0{signature}")
     return build_cache.text_digest(*parts)
 
 
