@@ -180,6 +180,11 @@ def resolve(page_file: str, url: str, base_path: str = "/") -> str | None:
         rest = url[3 * climbs:]  # from the root of the site: the common case, asked for every page
         if rest and not _NEEDS_FULL_RESOLVE.search(rest):
             return rest + "index.html" if rest.endswith("/") else rest
+    return resolve_full(page_file, url, base_path)
+
+
+def resolve_full(page_file: str, url: str, base_path: str = "/") -> str | None:
+    """`resolve` without its fast path: split, unquote, join to the page's folder, normalise."""
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not parts.path:
         return None

@@ -471,11 +471,11 @@ def _cached_source(root: str, rel: str, entry: build_cache.SourceEntry | None, c
         except OSError:
             return None
         entry.signature = signature
-    kept = live.get(rel) if live is not None else None
-    if kept is not None and kept[0] is entry.blob:
-        parsed = kept[1]
+    held = live.get(rel) if live is not None else None
+    if held is not None and held[0] is entry.blob:
+        parsed = held[1]
         if same_tables:  # checked against these very answers in the build that kept it
-            return parsed if kept[2] else _private_copy(parsed)  # type: ignore[return-value,arg-type]
+            return parsed if held[2] else _private_copy(parsed)  # type: ignore[return-value,arg-type]
     else:
         try:
             parsed = build_cache.unpack(entry.blob)
@@ -495,10 +495,10 @@ def _private_copy(parsed: build_cache.ParsedSource) -> build_cache.ParsedSource:
     (finish_media turns it into `<picture>`); such a page gets this copy, so the pristine one the server
     keeps never changes. Every other page is handed over as is (`_cached_source`): the same object
     build after build, which lets later steps remember work per page (card specs)."""
-    kept = parsed.page
-    assert kept is not None
-    page = object.__new__(type(kept))  # a subclass of Page (Umkm, Berita, …)
-    page.__dict__.update(kept.__dict__)  # copy.copy, without its generic __reduce_ex__ path
+    pristine = parsed.page
+    assert pristine is not None
+    page = object.__new__(type(pristine))  # a subclass of Page (Umkm, Berita, …)
+    page.__dict__.update(pristine.__dict__)  # copy.copy, without its generic __reduce_ex__ path
     return build_cache.ParsedSource(page, parsed.parse_diagnostics, parsed.markdown, parsed.markdown_diagnostics,
                                     parsed.lookups)
 

@@ -615,13 +615,19 @@ class Facts:
         if cls is str:
             return repr(value)
         # the commonest values in route data (pages, kelurahan, lists of pages, the data dict itself) are
-        # decided before the isinstance chain; each gives the same string as the general case below
+        # decided before the isinstance chain; lists and dicts give the same string as the general case
         kind = _KINDS.get(cls)
+        if kind is None:
+            kind = _kind(cls)
         if kind == "p":
             path = value.source.path
             return f"p:{path}={self.page_fps.get(path, 'missing')}" if deep else "p:" + path
-        if kind == "e" and not top and not deep:
-            return f"e:{value.kode}"
+        if kind == "e" and not top:
+            return f"e:{value.kode}" + ("=" + self.vfp(value, deep=True, top=True) if deep else "")
+        if kind == "k" and not top:
+            return f"k:{value.slug}" + ("=" + self.vfp(value, deep=True, top=True) if deep else "")
+        if kind == "s":
+            return "site"
         if cls is list and not deep:
             if value and all(_KINDS.get(t) == "p" for t in set(map(type, value))):  # a list of pages
                 return "[p:" + ",p:".join(map(_SOURCE_PATH, value)) + "]"
@@ -637,16 +643,6 @@ class Facts:
             return "d" + value.isoformat()
         if isinstance(value, PurePath):
             return "P" + str(value)
-        kind = _kind(type(value))
-        if kind == "p":
-            path = value.source.path
-            return f"p:{path}={self.page_fps.get(path, 'missing')}" if deep else "p:" + path
-        if kind == "e" and not top:
-            return f"e:{value.kode}" + ("=" + self.vfp(value, deep=True, top=True) if deep else "")
-        if kind == "k" and not top:
-            return f"k:{value.slug}" + ("=" + self.vfp(value, deep=True, top=True) if deep else "")
-        if kind == "s":
-            return "site"
         if isinstance(value, SiteConfig):
             return "config"
         if isinstance(value, (list, tuple)):
@@ -679,18 +675,7 @@ def _short(text: str) -> str:
 
 
 def route_key(global_key: str, facts: Facts, url: str, template: str, origin: str, data: dict) -> str:
-    return text_digest(global_key, url, template, origin, _page_route_fp(data) or facts.vfp(data))
-
-
-def _page_route_fp(data: dict) -> str:
-    """`Facts.vfp` of the commonest route data, `{"page": page, "kel": kelurahan}` (UMKM, berita, agenda
-    and poster pages), as one f-string; "" for any other shape."""
-    if len(data) == 2:
-        page = data.get("page")
-        kel = data.get("kel")
-        if _KINDS.get(type(page)) == "p" and _KINDS.get(type(kel)) == "e":
-            return f"{{'kel':e:{kel.kode},'page':p:{page.source.path}}}"  # type: ignore[union-attr]
-    return ""
+    return text_digest(global_key, url, template, origin, facts.vfp(data))
 
 
 def page_fingerprint(source_digest: str, page: Page) -> str:

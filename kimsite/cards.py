@@ -64,8 +64,8 @@ class CardSpec:
         return known
 
 
-# (spec, its photo's content key) → card key, for the preview server's rebuilds; a photo's bytes are
-# part of the memo's key, so an edited photo is never answered from here
+# (the card's text, its photo's content key) → card key, for the preview server's rebuilds; the photo's
+# bytes are part of the memo's key, so an edited photo is never answered from here
 _KEYS: dict[tuple[str, ...], str] = {}
 
 

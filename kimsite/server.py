@@ -779,7 +779,7 @@ def _changed_outputs(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> set[
     for rel, value in new_held.items():
         before = old_held.get(rel)
         if type(value) is bytes and type(before) is bytes:
-            if before is value or before == value:
+            if before == value:  # bytes compare identical objects without reading them
                 continue
         elif before is not None and old[rel] == new[rel]:  # a file in each build's folder: read both
             continue

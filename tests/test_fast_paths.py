@@ -204,20 +204,3 @@ def test_url_key_fast_path_matches_nfc_casefold(url: str) -> None:
     from kimsite.content import url_key
 
     assert url_key(url) == unicodedata.normalize("NFC", url).casefold()
-
-
-def test_page_route_shortcut_matches_vfp(tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    from sitetools import SOURCE_DATE_EPOCH, make_site
-
-    from kimsite import cache
-    from kimsite.build import BuildOptions, build
-    from kimsite.site import routes
-
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-    site = make_site(tmp_path)
-    result = build(BuildOptions(site_dir=site, out_dir=tmp_path / "out", base_url="https://contoh.github.io/uji/"))
-    facts = cache.Facts(result.model, {}, [], "nonce")
-    shortcut = [r for r in routes(result.model) if cache._page_route_fp(r.data)]
-    assert len(shortcut) >= 3  # UMKM, poster and berita pages of the test site
-    for route in shortcut:
-        assert cache._page_route_fp(route.data) == facts.vfp(route.data), route.url
