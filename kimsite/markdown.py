@@ -12,12 +12,14 @@ import html
 import posixpath
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
 import markdown as pymd
 import nh3
+from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
@@ -99,7 +101,10 @@ class _LinkRewriter(Treeprocessor):
         plain = html.unescape(href.replace(AMP_SUBSTITUTE, "&"))
         if plain != href and ":" in plain.split("/")[0]:
             return href
-        parts = urlsplit(href)
+        try:
+            parts = urlsplit(href)
+        except ValueError:  # `http://www.x.id[a]` (a bare URL running into brackets): not a local link
+            return href
         if parts.scheme or parts.netloc or href.startswith("#") or not (parts.path or parts.query):
             return href
         fragment = f"#{parts.fragment}" if parts.fragment else ""
@@ -187,13 +192,59 @@ class Rendered:
     removed: list[str]  # descriptions of unsafe HTML that the sanitiser dropped
 
 
-class MarkdownRenderer:
-    """One Python-Markdown instance, reused and reset for every page (creating one costs ~10 ms)."""
+class _Needs:
+    """A pattern's compiled regex behind a cheap test: Python-Markdown tries every inline pattern on
+    every text node, and patterns that start with a lookbehind cannot use the regex engine's literal
+    prefix scan, so a miss walks the whole text. A match needs a literal (a backtick, `[`, `@`, `://`);
+    without it there is nothing to find, and `str.find` says so far sooner than the regex."""
 
-    def __init__(self) -> None:
+    def __init__(self, regex: re.Pattern[str], found: Callable[[str, int], bool]) -> None:
+        self.regex, self.found = regex, found
+
+    def finditer(self, data: str, pos: int = 0) -> Iterator[re.Match[str]] | tuple[()]:
+        return self.regex.finditer(data, pos) if self.found(data, pos) else ()
+
+    def __getattr__(self, name: str) -> object:  # search, match, pattern… as the regex has them
+        return getattr(self.regex, name)
+
+
+def _has(literal: str) -> Callable[[str, int], bool]:
+    return lambda data, pos: data.find(literal, pos) >= 0
+
+
+_WWW = re.compile(r"w{3}\.", re.I)
+# Inline pattern → what each of its matches must contain at or after the search position (read off the
+# patterns printed by `pattern.compiled_re.pattern`; tests render with and without these and compare).
+_PATTERN_NEEDS: dict[str, Callable[[str, int], bool]] = {
+    "backtick": _has("`"),  # both alternatives end at a backtick (the escaped-backslash one by lookahead)
+    "reference": _has("["),
+    "link": _has("["),
+    "short_reference": _has("["),
+    "magic-link": lambda data, pos: data.find("://", pos) >= 0 or _WWW.search(data, pos) is not None,
+    "magic-mail": _has("@"),
+}
+
+
+def _needs_pipe(table: BlockProcessor) -> None:
+    """The tables extension splits every block into cells to see whether it is a table; a table's
+    header row needs a `|` (a one-column table has one on every row), so a block without one is not."""
+    test = table.test
+    table.test = lambda parent, block: "|" in block and test(parent, block)  # type: ignore[method-assign]
+
+
+class MarkdownRenderer:
+    """One Python-Markdown instance, reused and reset for every page (creating one costs ~10 ms).
+    `fast=False` leaves out the shortcuts (`_Needs`, `_needs_pipe`): the tests' reference."""
+
+    def __init__(self, fast: bool = True) -> None:
         self._rewriter = _LinkRewriter()
         self._md = pymd.Markdown(extensions=[*EXTENSIONS, _KimsiteExtension(self._rewriter)],
                                  extension_configs=EXTENSION_CONFIG, output_format="html")
+        if fast:
+            patterns = self._md.inlinePatterns
+            for name, found in _PATTERN_NEEDS.items():
+                patterns[name].compiled_re = _Needs(patterns[name].compiled_re, found)
+            _needs_pipe(self._md.parser.blockprocessors["table"])
 
     def render(self, text: str, context: LinkContext) -> Rendered:
         self._md.reset()

@@ -204,3 +204,61 @@ def test_url_key_fast_path_matches_nfc_casefold(url: str) -> None:
     from kimsite.content import url_key
 
     assert url_key(url) == unicodedata.normalize("NFC", url).casefold()
+
+
+# Pieces of Markdown around the literals the renderer's shortcuts test for: code spans, links and
+# references, bare URLs and mail addresses, tables (one column, pipes only on later rows), escapes.
+MARKDOWN_PARTS = st.sampled_from([
+    "teks biasa ", "`kode`", "``a ` b``", "\\\\`", "\\`", "[tautan](../umkm/x.md)", "[ref][r]", "[r]", "[^1]",
+    "\n\n[r]: https://contoh.id\n", "![foto](foto.jpg)", "https://contoh.id/a?b=1", "www.contoh.id", "WWW.Contoh.ID",
+    "ftp://f.id", "bu.sri@contoh.id", "a@b", "@", "<https://x.id>", "<a@b.id>", "| a | b |\n|---|---|\n| 1 | 2 |",
+    "| a |\n| --- |\n| 1 |", "a\n| --- |", "a | b\n--- | ---\n1 | 2", "|", ":", "://", "\n", "\n\n", "## Judul\n",
+    "- butir\n", "1. satu\n", "*miring* ", "**tebal** ", "~~coret~~", "_a_", "&amp;", "<b>x</b>", "  \n", "İ", "é",
+    "*[HTML]: Hyper\n", "Istilah\n:   arti\n", "```\nkode | blok\n```\n", "    indent `x`\n", "> kutip @a\n",
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(MARKDOWN_PARTS, max_size=16))
+@example(["| a |\n| --- |\n| 1 |"])
+@example(["a\n|---|"])
+@example(["\\\\`", "`kode`"])
+@example(["www.contoh.id", " ", "bu.sri@contoh.id"])
+def test_markdown_shortcuts_render_as_plain_python_markdown(parts: list[str]) -> None:
+    """The inline-pattern and table guards (kimsite.markdown._Needs, _needs_pipe) skip only work that
+    could find nothing: every page renders byte for byte as without them."""
+    from kimsite.markdown import LinkContext, MarkdownRenderer
+
+    text = "".join(parts)
+
+    def render(renderer: MarkdownRenderer) -> object:
+        return renderer.render(text, LinkContext("content/kelurahan/a/berita/b.md", "kelurahan/a/berita/b/",
+                                                 {"content/kelurahan/a/umkm/x.md": "kelurahan/a/umkm/x/"},
+                                                 {"content/kelurahan/a/berita/foto.jpg"}))
+
+    assert render(_FAST_MARKDOWN) == render(_PLAIN_MARKDOWN)
+
+
+def test_markdown_shortcuts_render_the_bundled_site_as_plain_python_markdown() -> None:
+    from pathlib import Path
+
+    from kimsite.markdown import LinkContext, MarkdownRenderer
+
+    bodies = sorted(Path(__file__).resolve().parent.parent.glob("content/**/*.md"))
+    assert len(bodies) > 50
+    for path in bodies:
+        text = path.read_text(encoding="utf-8")
+        context = LinkContext(path.as_posix(), "x/", {}, set())
+        fast = MarkdownRenderer().render(text, context)
+        context = LinkContext(path.as_posix(), "x/", {}, set())
+        assert fast == MarkdownRenderer(fast=False).render(text, context), path
+
+
+def _renderers() -> tuple[object, object]:
+    from kimsite.markdown import MarkdownRenderer
+
+    return MarkdownRenderer(), MarkdownRenderer(fast=False)
+
+
+_FAST_MARKDOWN, _PLAIN_MARKDOWN = _renderers()
+

@@ -444,6 +444,9 @@ VALID_ODDITIES = {
                                     "  - hari: [senin]", "    buka: 08:30", '    tutup: "16:00"')},
     "quoted-traps": {U: md("nama: \"NO\"", *UMKM_OK[1:3], '  whatsapp: "6281234567890"', UMKM_OK[4],
                            "jam_buka:", "  - hari: [senin]", '    buka: "08:30"', '    tutup: "16:00"')},
+    # a bare URL running into brackets becomes a link Python's urlsplit refuses (bracketed host)
+    "bare-url-into-brackets": {U: md(*UMKM_OK[:3], '  whatsapp: "6281234567890"', UMKM_OK[4],
+                                     body="Katalog di www.contoh.id[lihat][k] atau http://[::1 sekarang.")},
 }
 
 
