@@ -158,7 +158,7 @@ def _plain_resources(pieces: list[str]) -> PageResources | None:
     return collector.found
 
 
-Analysis = Callable[[str], "tuple[PageResources, int] | None"]  # page file → (resources, gzip size of its HTML)
+Analysis = Callable[[str], "tuple[PageResources, int | None, int] | None"]  # page file → `analyse()` of it
 
 
 @functools.lru_cache(maxsize=4096)  # every page of a site names the same few stylesheets, scripts and icons
@@ -210,12 +210,32 @@ def gzip_size(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6, mtime=0))
 
 
+def gzip_bound(raw: int) -> int:
+    """The most `gzip_size` can be for `raw` bytes: zlib's deflateBound (default window and memory
+    level) plus the 18-byte gzip header and trailer. Most pages are so small that even this bound
+    keeps them under budget, and need not be compressed at all."""
+    return raw + (raw >> 12) + (raw >> 14) + (raw >> 25) + 7 + 18
+
+
+# A page analysed where it is rendered is compressed there only above this size; a smaller page's bound
+# is compared with the budget first, and it is compressed (in the parent) only when that is not enough.
+COMPRESS_ABOVE = PAGE_BUDGET // 2
+
+
+def analyse(data: bytes) -> tuple[PageResources, int | None, int]:
+    """What the budgets need of a rendered HTML page: its resources, its gzip size (None below
+    `COMPRESS_ABOVE`: see `gzip_bound`) and its length."""
+    size = gzip_size(data) if len(data) > COMPRESS_ABOVE else None
+    return page_resources(data.decode("utf-8", "replace")), size, len(data)
+
+
 @dataclass(frozen=True)
 class PageWeight:
     page: str
-    html: int  # compressed bytes
+    html: int  # compressed bytes; with exact=False an upper bound (`gzip_bound`) that is under budget
     css: int
     js: int
+    exact: bool = True
 
     @property
     def total(self) -> int:
@@ -225,11 +245,13 @@ class PageWeight:
 Reader = Callable[[str], bytes | None]
 
 
-def page_weight(page_file: str, html: bytes, read: Reader, sizes: dict[str, int] | None = None,
-                base_path: str = "/", analysed: tuple[PageResources, int] | None = None) -> PageWeight:
+def page_weight(page_file: str, html: bytes | Callable[[], bytes], read: Reader, sizes: dict[str, int] | None = None,
+                base_path: str = "/", analysed: tuple[PageResources, int | None, int] | None = None
+                ) -> PageWeight:
     """Compressed HTML + the CSS and JS the page loads (found through `read(output file)`).
-    `analysed`: the page's resources and compressed size when already known (the build caches them)."""
-    found = analysed[0] if analysed else page_resources(html.decode("utf-8", "replace"))
+    `analysed`: `analyse()` of the page when already known (the build caches it); then `html` may be a
+    function giving the bytes, called only when the page's bound does not keep it under budget."""
+    found = analysed[0] if analysed else page_resources(html.decode("utf-8", "replace"))  # type: ignore[union-attr]
     cache = sizes if sizes is not None else {}
 
     def size_of(urls: list[str]) -> int:
@@ -244,8 +266,12 @@ def page_weight(page_file: str, html: bytes, read: Reader, sizes: dict[str, int]
             total += cache[target]
         return total
 
-    html_size = analysed[1] if analysed else gzip_size(html)
-    return PageWeight(page_file, html_size, size_of(found.stylesheets), size_of(found.scripts))
+    css, js = size_of(found.stylesheets), size_of(found.scripts)
+    if analysed and analysed[1] is not None:
+        return PageWeight(page_file, analysed[1], css, js)
+    if analysed and (bound := gzip_bound(analysed[2])) + css + js <= PAGE_BUDGET:
+        return PageWeight(page_file, bound, css, js, exact=False)
+    return PageWeight(page_file, gzip_size(html() if callable(html) else html), css, js)
 
 
 BudgetMemo = dict  # page file → (fingerprint and context, its diagnostics, stylesheet targets, sized targets, weight)
@@ -295,10 +321,10 @@ def check_budgets(pages: Mapping[str, bytes], read: Reader, own_host: str, allow
             kept[page_file] = old
             continue
         analysed = analyse(page_file) if analyse is not None else None
-        html = b"" if analysed else pages[page_file]
-        found = analysed[0] if analysed else page_resources(html.decode("utf-8", "replace"))
         if analysed is None:
-            analysed = (found, gzip_size(html))
+            data = pages[page_file]
+            analysed = (page_resources(data.decode("utf-8", "replace")), gzip_size(data), len(data))
+        found = analysed[0]
         url = url_of(page_file)
         mine = Report()
         if not allow_external:
@@ -309,7 +335,8 @@ def check_budgets(pages: Mapping[str, bytes], read: Reader, own_host: str, allow
             mine.warning(url, 0, "budget.blocking_script", src=script)
         sheets = tuple(t for sheet in dict.fromkeys(found.stylesheets)
                        if (t := resolve(page_file, sheet, base_path)) is not None)
-        weight = page_weight(page_file, html, read, sizes, base_path, analysed)
+        weight = page_weight(page_file, functools.partial(pages.__getitem__, page_file), read, sizes, base_path,
+                             analysed)
         if weight.total > PAGE_BUDGET:
             mine.warning(url, 0, "budget.page_weight", kb=f"{weight.total / 1024:.1f}",
                          html=f"{weight.html / 1024:.1f}", css=f"{weight.css / 1024:.1f}",

@@ -119,7 +119,7 @@ class OutputEntry:
     deps: tuple[str, ...]
     digest: str
     signature: Signature | None  # of the file in the output folder
-    analysis: Any = None  # HTML pages: (resources it loads, gzip size), for the phone budgets
+    analysis: Any = None  # HTML pages: kimsite.budgets.analyse() of it, for the phone budgets
 
 
 @dataclass
@@ -1016,6 +1016,6 @@ class OutputPlan:
 
 def analyse_page(data: bytes) -> tuple:
     """What the phone budgets need from an HTML page, computed where it is rendered (in a worker)."""
-    from kimsite.budgets import gzip_size, page_resources
+    from kimsite.budgets import analyse
 
-    return (page_resources(data.decode("utf-8", "replace")), gzip_size(data))
+    return analyse(data)

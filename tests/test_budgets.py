@@ -244,3 +244,62 @@ body { color: #123; }
     assert heavy and any(line.startswith("/: ") for line in heavy)
     clean = build_site(site, "-o", str(tmp_path / "bersih"), "--no-cache")
     assert sorted(line for line in clean.lines() if "50 KB" in line) == heavy
+
+
+def test_gzip_bound_is_never_below_the_compressed_size():
+    import os
+
+    from kimsite.budgets import gzip_bound, gzip_size
+
+    samples = [b"", b"a", os.urandom(1), os.urandom(100), os.urandom(16_383), os.urandom(65_537),
+               os.urandom(300_000), b"ab" * 40_000, _incompressible_words(3_000).encode()]
+    for data in samples:
+        assert gzip_size(data) <= gzip_bound(len(data)), len(data)
+    assert gzip_size(samples[6]) > len(samples[6])  # random bytes do grow: the bound is needed
+
+
+HEAVY_THEME = """
+-- themes/berat/tema.yaml --
+induk: default
+-- themes/berat/static/css/berat.css --
+{css}
+-- themes/berat/templates/halaman.html --
+{{% extends "base.html" %}}
+{{% block head %}}<link rel="stylesheet" href="{{{{ url('/css/berat.css') }}}}">{{% endblock %}}
+{{% block content %}}<h1>{{{{ page.title }}}}</h1>{{{{ page.body_html }}}}{{% endblock %}}
+-- content/halaman/ringan.md --
+---
+judul: Ringan
+---
+{light}
+-- content/halaman/padat.md --
+---
+judul: Padat
+---
+{dense}
+"""
+
+
+def test_a_small_page_is_weighed_exactly_when_its_bound_is_not_enough(tmp_path):
+    """Pages under half the budget are not compressed where they are rendered; when the stylesheet is
+    heavy, their bound (raw size) is not enough, so the build compresses them: the warning goes to
+    exactly the pages whose real weight is over budget."""
+    from kimsite.budgets import COMPRESS_ABOVE, gzip_bound
+
+    css = "/* " + _incompressible_words(6_200) + " */"  # ~38 KB gzip
+    site = make_site(tmp_path, HEAVY_THEME.format(css=css, light="Teks ringan berulang. " * 800,
+                                                  dense=_incompressible_words(1_400)))
+    (site / "site.yaml").write_text((site / "site.yaml").read_text() + "tema: berat\n")
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    out = site / "build"
+    read = reader(out)
+    for name, over in (("ringan", False), ("padat", True)):
+        html = (out / name / "index.html").read_bytes()
+        weight = page_weight(f"{name}/index.html", html, read)
+        assert len(html) <= COMPRESS_ABOVE < gzip_bound(len(html)) + weight.css + weight.js, name
+        assert (weight.total > PAGE_BUDGET) is over, (name, weight)
+        warned = [line for line in result.lines() if line.startswith(f"/{name}/: peringatan: halaman berbobot")]
+        assert len(warned) == int(over), result.output
+        if over:
+            assert f"berbobot {weight.total / 1024:.1f} KB" in warned[0], (warned, weight)
