@@ -225,16 +225,30 @@ _PATTERN_NEEDS: dict[str, Callable[[str, int], bool]] = {
 }
 
 
-def _needs_pipe(table: BlockProcessor) -> None:
-    """The tables extension splits every block into cells to see whether it is a table; a table's
-    header row needs a `|` (a one-column table has one on every row), so a block without one is not."""
-    test = table.test
-    table.test = lambda parent, block: "|" in block and test(parent, block)  # type: ignore[method-assign]
+# Block processor → the characters one of which every block it handles must contain. Each of these
+# searches the whole block with a regex (or, for the last three, pops it, searches and puts it back); the
+# tables extension even splits every block into cells. A table's header row needs a `|` (a one-column
+# table has one on every row), a heading a `#`, a rule `-`, `*` or `_`, and so on (the patterns are in
+# Python-Markdown's block processors; tests render with and without these and compare).
+_BLOCK_NEEDS: dict[str, tuple[str, ...]] = {
+    "table": ("|",), "hashheader": ("#",), "hr": ("-", "*", "_"), "deflist": (":",), "quote": (">",),
+    "footnote": ("[^",), "abbr": ("*[",), "reference": ("]:",),
+}
+
+
+def _needs_literal(processor: BlockProcessor, literals: tuple[str, ...]) -> None:
+    test = processor.test
+    if len(literals) == 1:
+        literal = literals[0]
+        processor.test = lambda parent, block: literal in block and test(parent, block)  # type: ignore[method-assign]
+    else:
+        processor.test = (lambda parent, block: any(x in block for x in literals)  # type: ignore[method-assign]
+                          and test(parent, block))
 
 
 class MarkdownRenderer:
     """One Python-Markdown instance, reused and reset for every page (creating one costs ~10 ms).
-    `fast=False` leaves out the shortcuts (`_Needs`, `_needs_pipe`): the tests' reference."""
+    `fast=False` leaves out the shortcuts (`_Needs`, `_needs_literal`): the tests' reference."""
 
     def __init__(self, fast: bool = True) -> None:
         self._rewriter = _LinkRewriter()
@@ -244,7 +258,8 @@ class MarkdownRenderer:
             patterns = self._md.inlinePatterns
             for name, found in _PATTERN_NEEDS.items():
                 patterns[name].compiled_re = _Needs(patterns[name].compiled_re, found)
-            _needs_pipe(self._md.parser.blockprocessors["table"])
+            for name, literals in _BLOCK_NEEDS.items():
+                _needs_literal(self._md.parser.blockprocessors[name], literals)
 
     def render(self, text: str, context: LinkContext) -> Rendered:
         self._md.reset()

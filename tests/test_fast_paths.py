@@ -215,7 +215,9 @@ MARKDOWN_PARTS = st.sampled_from([
     "ftp://f.id", "bu.sri@contoh.id", "a@b", "@", "<https://x.id>", "<a@b.id>", "| a | b |\n|---|---|\n| 1 | 2 |",
     "| a |\n| --- |\n| 1 |", "a\n| --- |", "a | b\n--- | ---\n1 | 2", "|", ":", "://", "\n", "\n\n", "## Judul\n",
     "- butir\n", "1. satu\n", "*miring* ", "**tebal** ", "~~coret~~", "_a_", "&amp;", "<b>x</b>", "  \n", "İ", "é",
-    "*[HTML]: Hyper\n", "Istilah\n:   arti\n", "```\nkode | blok\n```\n", "    indent `x`\n", "> kutip @a\n",
+    "*[HTML]: Hyper\n", "\n\n[^1]: Catatan kaki.\n", "[^1]:", "\n---\n", "\n* * *\n", "\n___\n", "Judul\n=====\n",
+    "#", "#tagar ", "a:b", "]:", "*[", ">", "\n> ", "Istilah\n:   arti\n", "```\nkode | blok\n```\n",
+    "    indent `x`\n", "> kutip @a\n",
 ])
 
 
@@ -226,7 +228,7 @@ MARKDOWN_PARTS = st.sampled_from([
 @example(["\\\\`", "`kode`"])
 @example(["www.contoh.id", " ", "bu.sri@contoh.id"])
 def test_markdown_shortcuts_render_as_plain_python_markdown(parts: list[str]) -> None:
-    """The inline-pattern and table guards (kimsite.markdown._Needs, _needs_pipe) skip only work that
+    """The inline-pattern and block guards (kimsite.markdown._Needs, _needs_literal) skip only work that
     could find nothing: every page renders byte for byte as without them."""
     from kimsite.markdown import LinkContext, MarkdownRenderer
 
