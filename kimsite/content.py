@@ -268,7 +268,7 @@ class Page:
 
     source: Source
     title: str
-    body_md: str = ""
+    body_md: str = ""  # emptied once rendered unless the body shows an image (kimsite.build._apply_markdown)
     body_line: int = 1
     body_html: str = ""
     toc_html: str = ""

@@ -258,3 +258,18 @@ def test_kept_share_cards_follow_a_kelurahan_rename(tmp_path: Path, monkeypatch)
     assert memory.card_specs[url][3].place.endswith("Purwantoro Asri")
     assert build_site(site, "-o", str(tmp_path / "bersih"), "--no-cache").exit_code == 0
     assert tree_bytes(tmp_path / "out") == tree_bytes(tmp_path / "bersih")
+
+
+def test_only_bodies_with_images_keep_their_markdown_after_rendering(tmp_path: Path, monkeypatch) -> None:
+    """The Markdown is read after rendering only to point at an image's line; the other pages are held
+    (and cached) without it. A body with an image keeps it, and the cached copy equals a fresh one."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    site = make_site(tmp_path, PHOTO_UMKM)
+    written = BuildOptions(site_dir=site, out_dir=tmp_path / "out")
+    for options in (written, BuildOptions(site_dir=site, write=False)):  # parsed, then from the build cache
+        model = build(options).model
+        assert model is not None
+        pages = {p.source.path: p for p in model.umkm}
+        sambal = pages["content/kelurahan/purwantoro/umkm/sambal/index.md"]
+        assert sambal.body_md.rstrip().endswith("![Dapur sambal](dapur.png)")
+        assert pages[UMKM_MD].body_md == "" and "renyah" in pages[UMKM_MD].body_html
