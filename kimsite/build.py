@@ -417,7 +417,7 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
         parsed = _parse_one(site_dir, source, ctx, url_by_source, assets, reserved_ids)
         return signature, hashed, build_cache.pack(parsed)
 
-    for index, (signature, hashed, blob) in zip(todo, parallel.run(work, len(todo), jobs, "sumber", ticker,
+    for index, (signature, hashed, blob) in zip(todo, parallel.stream(work, len(todo), jobs, "sumber", ticker,
                                                                     chunks_per_worker=_CHUNKS_PER_WORKER),
                                                       strict=True):
         parsed = build_cache.unpack(blob)
@@ -725,17 +725,20 @@ def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_rout
                                      recorder.keys)
         return stored, build_cache.take_memo()  # QR codes drawn (or found) for this page
 
-    with build_cache.recording_hooks():
-        results = parallel.run(work, len(todo), jobs, "halaman", ticker, chunks_per_worker=_CHUNKS_PER_WORKER)
-    problems = [result for result in results if isinstance(result, Diagnostic)]
-    if problems:
-        raise KimsiteError(problems[:1], lang)
     made: dict[str, object] = {}
     used: set[str] = set()
-    for stored, (page_made, page_hit) in results:  # type: ignore[misc]
-        plan.collect(stored)
-        made.update(page_made)
-        used.update(page_made, page_hit)
+    problems: list[Diagnostic] = []
+    with build_cache.recording_hooks():
+        for result in parallel.stream(work, len(todo), jobs, "halaman", ticker, chunks_per_worker=_CHUNKS_PER_WORKER):
+            if isinstance(result, Diagnostic):
+                problems.append(result)
+            elif not problems:  # collected while the workers go on; a template problem stops the build
+                stored, (page_made, page_hit) = result
+                plan.collect(stored)
+                made.update(page_made)
+                used.update(page_made, page_hit)
+    if problems:
+        raise KimsiteError(problems[:1], lang)
     build_cache.remember_memo(plan.store, made, used, complete=len(todo) == len(page_routes))
     return plan.files
 

@@ -13,7 +13,7 @@ import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 MIN_PARALLEL_ITEMS = 200  # below this, starting workers costs more than it saves
@@ -33,6 +33,14 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
+def _start_worker() -> None:
+    """Everything inherited from the parent (which goes on collecting results while workers fork) is
+    moved out of the collector's sight, so a worker never walks, and thereby copies, the parent's
+    objects; then the collector runs again for the worker's own (the parent may have paused it)."""
+    gc.freeze()
+    gc.enable()
+
+
 def _run_chunk(chunk: Sequence[int]) -> list[Any]:
     assert _WORK is not None
     return [_WORK(index) for index in chunk]
@@ -40,7 +48,15 @@ def _run_chunk(chunk: Sequence[int]) -> list[Any]:
 
 def run(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", ticker: Ticker | None = None,
         min_items: int | None = None, chunks_per_worker: int | None = None) -> list[Any]:
-    """`[work(i) for i in range(count)]`, on `jobs` forked workers when it is worth it.
+    """`[work(i) for i in range(count)]`, on `jobs` forked workers when it is worth it (see `stream`)."""
+    return list(stream(work, count, jobs, phase, ticker, min_items, chunks_per_worker))
+
+
+def stream(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", ticker: Ticker | None = None,
+           min_items: int | None = None, chunks_per_worker: int | None = None) -> Iterator[Any]:
+    """`work(i)` for i in range(count), in order, on `jobs` forked workers when it is worth it, each
+    result handed over as soon as its chunk is done: the parent collects while the workers go on,
+    instead of after the last one. Consume it to the end (or close it) before forking again.
     `chunks_per_worker`: replace a worker by a fresh fork after that many chunks. A worker that reads
     the site model touches the reference counts of every object it reads, which copies their memory
     pages out of the parent's; left running it ends up with a private copy of half the model (~110 MB
@@ -49,13 +65,12 @@ def run(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", tick
     tick = ticker or (lambda _phase, _done, _total: None)
     threshold = MIN_PARALLEL_ITEMS if min_items is None else min_items
     if jobs <= 1 or count < threshold or not _can_fork():
-        results = []
         for index in range(count):
-            results.append(work(index))
+            yield work(index)
             if index % 64 == 63:
                 tick(phase, index + 1, count)
         tick(phase, count, count)
-        return results
+        return
     # Chunks: big enough to keep messages few, small enough to balance the load and show progress.
     size = max(8, min(256, count // (jobs * 8) or 1))
     chunks = [range(start, min(count, start + size)) for start in range(0, count, size)]
@@ -65,13 +80,13 @@ def run(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", tick
     gc.freeze()  # objects made before the fork stay shared: the collector will not touch them
     try:
         context = multiprocessing.get_context("fork")
-        results = []
-        with context.Pool(min(jobs, len(chunks)), initializer=gc.enable,  # the parent may have paused it
+        done = 0
+        with context.Pool(min(jobs, len(chunks)), initializer=_start_worker,
                           maxtasksperchild=chunks_per_worker) as pool:
             for part in pool.imap(_run_chunk, chunks):
-                results.extend(part)
-                tick(phase, len(results), count)
-        return results
+                done += len(part)
+                yield from part
+                tick(phase, done, count)
     finally:
         if not outer_freeze:
             gc.unfreeze()
