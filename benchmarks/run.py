@@ -109,8 +109,8 @@ def snapshot_code(workdir: Path) -> Path:
     return code
 
 
-def kimsite_cmd(site: Path, core: bool, jobs: int | None) -> list[str]:
-    args = ["build", str(site), "-q"] + ([f"-j{jobs}"] if jobs else [])
+def kimsite_cmd(site: Path, core: bool, jobs: int | None, out: Path | None = None) -> list[str]:
+    args = ["build", str(site), "-q"] + ([f"-j{jobs}"] if jobs else []) + (["-o", str(out)] if out else [])
     code = (CORE_PATCH if core else "") + (
         f"import sys; from kimsite.cli import main; sys.argv = ['kimsite'] + {args!r}; main()")
     return [sys.executable, "-c", code]
@@ -129,17 +129,18 @@ def edit_umkm(site: Path, n: int) -> None:
 
 
 def measure_kimsite(site: Path, runs: int, core: bool, jobs: int | None, env: dict[str, str],
-                    code: Path, hugo_site: Path | None = None) -> dict[str, dict]:
+                    code: Path, hugo_site: Path | None = None, fresh: Path | None = None) -> dict[str, dict]:
     """Medians of `runs`; Hugo (when given) runs right before each kimsite cold build, so both see the
-    same machine load."""
-    cmd = kimsite_cmd(site, core, jobs)
+    same machine load. `fresh`: each run's outputs (both tools') go to new folders under it."""
     check = subprocess.run([sys.executable, "-c", "import kimsite; print(kimsite.__file__)"], env=env, cwd=code,
                            capture_output=True, text=True).stdout.strip()
     assert check.startswith(str(code)), f"kimsite imported from {check}, not the snapshot"
     cold, nochange, edit, hugo = [], [], [], []
     for index in range(runs):
+        out = fresh / f"kimsite-{index}" if fresh is not None else None
+        cmd = kimsite_cmd(site, core, jobs, out)
         if hugo_site is not None:
-            hugo.append(measure_hugo(hugo_site, 1))
+            hugo.append(measure_hugo(hugo_site, 1, fresh / f"hugo-{index}" if fresh is not None else None))
         clear(site)
         cold.append(timed(cmd, env, code))
         print(f"  cold {cold[-1]['s']:.2f} s", flush=True)
@@ -154,7 +155,7 @@ def measure_kimsite(site: Path, runs: int, core: bool, jobs: int | None, env: di
     return found
 
 
-def measure_hugo(hugo_site: Path, runs: int) -> dict[str, float] | None:
+def measure_hugo(hugo_site: Path, runs: int, out: Path | None = None) -> dict[str, float] | None:
     hugo = shutil.which("hugo")
     if hugo is None:
         return None
@@ -162,7 +163,7 @@ def measure_hugo(hugo_site: Path, runs: int) -> dict[str, float] | None:
     for _ in range(runs):
         shutil.rmtree(hugo_site / "public", ignore_errors=True)
         shutil.rmtree(hugo_site / "resources", ignore_errors=True)
-        results.append(timed([hugo, "--quiet"], cwd=hugo_site))
+        results.append(timed([hugo, "--quiet"] + (["-d", str(out)] if out else []), cwd=hugo_site))
         print(f"  hugo {results[-1]['s']:.2f} s", flush=True)
     return median_of(results)
 
@@ -198,14 +199,15 @@ def machine() -> dict[str, str]:
 # -- report -----------------------------------------------------------------------------------------
 
 def report(pages: int, files: int, runs: int, results: dict, hugo: dict | None, server: dict | None,
-           info: dict[str, str], core: bool) -> str:
+           info: dict[str, str], core: bool, fresh: bool = False) -> str:
     def row(name: str, r: dict[str, float], target: str = "") -> str:
         ratio = f"{r['s'] / hugo['s']:.2f}×" if hugo else "–"
         return (f"| {name} | {r['s']:.2f} s | {pages / r['s']:,.0f} | {ratio} | {r['pss_mb']:.0f} MB "
                 f"| {r['rss_mb']:.0f} MB | {target} |")
 
     lines = [
-        f"### N = {pages:,} Markdown pages ({files:,} output files){' — core pipeline (--core)' if core else ''}",
+        f"### N = {pages:,} Markdown pages ({files:,} output files){' — core pipeline (--core)' if core else ''}"
+        f"{' — fresh output folders (--fresh-output)' if fresh else ''}",
         "",
         f"Machine: {info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, {info['os']}; "
         f"Hugo {info['hugo']}. Medians of {runs}. Ratios are to Hugo's cold build in the same run "
@@ -238,6 +240,10 @@ def main() -> None:
     parser.add_argument("--server-edits", type=int, default=5)
     parser.add_argument("--workdir", type=Path, default=None, help="where to generate (default: a temp folder)")
     parser.add_argument("--keep-site", action="store_true", help="reuse WORKDIR/site and WORKDIR/hugo if present")
+    parser.add_argument("--fresh-output", action="store_true",
+                        help="cold builds (both tools) write into new folders, removed only at the end, instead of "
+                             "where the previous run's output was just deleted (see RESULTS.md: ext4 without a "
+                             "journal makes every new file slow right after a large delete)")
     parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "RESULTS.md",
                         help="append the table here (- to only print)")
     args = parser.parse_args()
@@ -257,10 +263,16 @@ def main() -> None:
     if with_hugo and not (args.keep_site and (hugo_site / "hugo.toml").is_file()):
         hugo_content(hugo_site, args.pages)
     load_before = os.getloadavg()[0]
-    results = measure_kimsite(site, args.runs, args.core, args.jobs, env, code, hugo_site if with_hugo else None)
+    fresh = workdir / "fresh-output" if args.fresh_output else None
+    if fresh is not None:
+        shutil.rmtree(fresh, ignore_errors=True)
+    results = measure_kimsite(site, args.runs, args.core, args.jobs, env, code, hugo_site if with_hugo else None,
+                              fresh)
     load_after = os.getloadavg()[0]
+    files = sum(1 for p in (fresh / "kimsite-0" if fresh is not None else site / "build").rglob("*") if p.is_file())
+    if fresh is not None:
+        shutil.rmtree(fresh, ignore_errors=True)
     hugo = results.pop("hugo", None)
-    files = sum(1 for p in (site / "build").rglob("*") if p.is_file())
     server = None
     if not args.skip_server:
         print("server:", flush=True)
@@ -268,7 +280,7 @@ def main() -> None:
         server = measure_server(site, args.server_edits)
     info = machine()
     info["load"] = f"{load_before:.1f} → {load_after:.1f}"
-    text = report(args.pages, files, args.runs, results, hugo, server, info, args.core)
+    text = report(args.pages, files, args.runs, results, hugo, server, info, args.core, fresh is not None)
     print(text)
     if str(args.results) != "-":
         with open(args.results, "a", encoding="utf-8") as handle:
