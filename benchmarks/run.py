@@ -9,6 +9,9 @@ every 50 ms from /proc, plus the largest single process's RSS (`ru_maxrss`). "Co
 and `.kimsite-cache/` (including the encoded-image cache) first. `--core` stubs out the two features
 that are not Markdown/templates (share-card PNGs and poster QR codes) to show what the parse →
 Markdown → render → write pipeline itself costs; the default measures everything kimsite does.
+`--fresh-output` builds each cold run of both tools into a new folder instead of where the previous
+output was just deleted: on ext4 without a journal, new files right after a large delete are slow
+(RESULTS.md, 2026-11-28 morning), and that, not the tools, then dominates the cold figures.
 """
 
 from __future__ import annotations

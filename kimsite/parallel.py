@@ -46,12 +46,6 @@ def _run_chunk(chunk: Sequence[int]) -> list[Any]:
     return [_WORK(index) for index in chunk]
 
 
-def run(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", ticker: Ticker | None = None,
-        min_items: int | None = None, chunks_per_worker: int | None = None) -> list[Any]:
-    """`[work(i) for i in range(count)]`, on `jobs` forked workers when it is worth it (see `stream`)."""
-    return list(stream(work, count, jobs, phase, ticker, min_items, chunks_per_worker))
-
-
 def stream(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", ticker: Ticker | None = None,
            min_items: int | None = None, chunks_per_worker: int | None = None) -> Iterator[Any]:
     """`work(i)` for i in range(count), in order, on `jobs` forked workers when it is worth it, each
