@@ -329,7 +329,7 @@ def _apply_markdown(page: Page, rendered: object, report: Report) -> None:
     if rendered.removed:  # type: ignore[attr-defined]
         report.warning(page.source.path, page.body_line, "markdown.sanitized",
                        removed=", ".join(rendered.removed[:5]))  # type: ignore[attr-defined]
-    if "<img" not in page.body_html:
+    if not page.shows_image:
         # Later steps read the Markdown only to point at an image's line (kimsite.media); every other
         # page is held, cached and handed to workers without it (~2 KB a page, 20 MB at 10,000).
         page.body_md = ""
@@ -488,7 +488,7 @@ def _cached_source(root: str, rel: str, entry: build_cache.SourceEntry | None, c
     if not isinstance(parsed, build_cache.ParsedSource) or not _lookups_hold(parsed.lookups, url_by_source, assets):
         return None
     if live is not None:
-        shared = parsed.page is None or "<img" not in parsed.page.body_html
+        shared = parsed.page is None or not parsed.page.shows_image
         live[rel] = (entry.blob, parsed, shared)
         return parsed if shared else _private_copy(parsed)
     return parsed

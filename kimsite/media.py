@@ -76,7 +76,7 @@ def plan_media(site_dir: Path, model: Any, body_assets: dict[str, dict[str, str]
         for ref in page.images:
             if plan.add(ref.url, ref.path):
                 refs.append((page.source.path, ref.path, ref.line, ref.src))
-        if "<img" not in page.body_html:  # bodies are serialised by nh3: tag names are lower case
+        if not page.shows_image:
             continue
         by_url = {page.url + name: asset for asset, name in body_assets.get(page.url, {}).items()}
         for src in _BODY_IMG_SRC.findall(page.body_html):
@@ -120,7 +120,7 @@ def finish_media(media: SiteMedia, copies: dict[str, Path], progress: Callable[[
         copies[output_file(url)] = file
     clean_copies(copies, plan.root)  # static/ and theme images no content names: metadata off, pixels kept
     for page in media.shown:
-        if "<img" in page.body_html:
+        if page.shows_image:
             page.body_html = rewrite_body_images(page.body_html, page.url, plan)
     media.encoded = plan.encoded_count + card_set.encoded_count
 
