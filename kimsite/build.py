@@ -99,6 +99,32 @@ class KeptBuild:
     tables: tuple[dict[str, str], set[str]] | None = None
     fingerprints: build_cache.PageFingerprints = field(default_factory=lambda: build_cache.PageFingerprints())
     card_specs: dict = field(default_factory=dict)  # kimsite.media.card_specs' memo (same page objects)
+    last: LastBuild | None = None  # the last build, when it succeeded: what kimsite.quick starts from
+
+
+@dataclass
+class LastBuild:
+    """What a successful build leaves for the preview server's quick rebuild of edited bodies
+    (kimsite.quick): the model and routes it rendered, and what every output was made from."""
+
+    options: BuildOptions
+    config: SiteConfig
+    theme: Theme
+    env: jinja2.Environment  # with its compiled templates: the theme has not changed if this is used
+    ctx: ParseContext
+    reserved_ids: frozenset[str]
+    context_key: str
+    sources: dict[str, Source]  # path → source
+    pages: dict[str, Page]  # path → the page object in `model`
+    model: SiteModel
+    routes: dict[str, Route]  # output file → route
+    body_assets: dict[str, dict[str, str]]  # page URL → files its body links to (kimsite.build._read_sources)
+    media: SiteMedia
+    copies: dict[str, Path]
+    early: list[Diagnostic]  # the warnings reported before the phone-first step (which runs again)
+    page_fps: dict[str, str]
+    global_key: str
+    images: int
 
 
 Progress = Callable[[str], None]
@@ -195,6 +221,8 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
     site_dir = options.site_dir
+    if kept is not None:
+        kept.last = None  # set again only if this build succeeds
     config = load_config(site_dir, options.base_url)
     lang = config.bahasa
     if options.write:
@@ -221,7 +249,8 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     ctx = ParseContext(config, frozenset(r.kode for r in wilayah),
                        frozenset(slugify(r.kecamatan) for r in wilayah), now, site_dir)
     jobs = options.jobs or parallel.default_jobs()
-    pages, body_assets, source_digests = _read_sources(site_dir, discovery, assets, ctx, template_ids(theme),
+    reserved_ids = template_ids(theme)
+    pages, body_assets, source_digests = _read_sources(site_dir, discovery, assets, ctx, reserved_ids,
                                                       store, jobs, ticker, report,
                                                       kept, signatures)
     _check_images(site_dir, pages, assets, store, report)
@@ -251,7 +280,8 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     plan = _output_plan(options, store, model, theme, config, media, pages, source_digests, writer, kept)
     plan.content_addressed = os.path.join(media.plan.root, "")  # encoded images, share cards, stripped copies
     try:  # pages are written into the writer's temp folder as they are rendered; nothing is swapped in yet
-        rendered = _render_routes(theme, config, model, page_routes, lang, media, plan, jobs, ticker)
+        env = template_environment(theme, config, media, plan)
+        rendered = _render_routes(env, theme, config, model, page_routes, lang, plan, jobs, ticker)
         rendered.update(feeds)
         rendered["sitemap.xml"] = sitemap(config.url, [r.url for r in page_routes
                                                        if r.template not in ("404.html", "redirect.html",
@@ -259,6 +289,7 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
                                           ).encode()
         rendered["robots.txt"] = robots(config.url).encode()
         rendered[".nojekyll"] = b""
+        early = list(report.items)
         phonefirst.finish(model, rendered, copies, report,  # search index, sw.js, page budgets
                           plan.analysis_of, lambda rel: plan.digest_of(rel, copies), plan.reuse_or_make,
                           plan.reuse_part, store.budgets, plan.fingerprint)
@@ -275,6 +306,11 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     if inputs:
         store.snapshot = _snapshot(inputs, now, model, store, len(page_routes), images, report.warnings)
     _remember(options, store, plan, kept)
+    if kept is not None and kept.private_output and options.write:
+        kept.last = LastBuild(options, config, theme, env, ctx, reserved_ids, _context_key(ctx, reserved_ids),
+                              {s.path: s for s in discovery.sources}, {p.source.path: p for p in pages}, model,
+                              {output_file(r.url): r for r in page_routes}, body_assets, media, copies, early,
+                              plan.facts.page_fps, plan.global_key, images)
     return BuildResult(config, len(page_routes), len(plan.new), 0, time.perf_counter() - started,
                        report.warnings, rendered, model, copies, images_encoded=media.encoded,  # type: ignore[arg-type]
                        notes=notes, images=images, written=plan.written)
@@ -694,20 +730,23 @@ def _feeds(model: SiteModel, claims: OutputClaims, report: Report) -> dict[str, 
     return out
 
 
-def _render_routes(theme: Theme, config: SiteConfig, model: SiteModel, page_routes: list[Route],
-                   lang: str, media: SiteMedia | None = None, plan: build_cache.OutputPlan | None = None,
-                   jobs: int = 1, ticker: parallel.Ticker | None = None) -> build_cache.OutputFiles:
-    """Render the routes whose output is stale (every route without a `plan`), on `jobs` workers.
-    Each render records what it read (kimsite.cache), which decides when it must be rendered again."""
+def template_environment(theme: Theme, config: SiteConfig, media: SiteMedia | None,
+                         plan: build_cache.OutputPlan) -> jinja2.Environment:
+    """The theme's Jinja environment, recording what each render reads, with compiled templates kept."""
     env = make_environment(theme, config, media, build_cache.RecordingEnvironment)
-    if plan is None:
-        plan = build_cache.OutputPlan(build_cache.BuildCache(), build_cache.Facts(model, {}, [], ""), "", None,
-                                      None, keep_bytes=True)
     build_cache.watch_filters(env)
-    build_cache.start_memo(plan.store.memo)
     build_cache.TEMPLATE_CODE.folder = (plan.cache_dir / "jinja" / build_cache.text_digest(
         build_cache.code_key(), jinja2.__version__)[:16]) if plan.cache_dir is not None else None
     env.bytecode_cache = build_cache.TEMPLATE_CODE
+    return env
+
+
+def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, model: SiteModel,
+                   page_routes: list[Route], lang: str, plan: build_cache.OutputPlan, jobs: int = 1,
+                   ticker: parallel.Ticker | None = None) -> build_cache.OutputFiles:
+    """Render the routes whose output is stale, on `jobs` workers. Each render records what it read
+    (kimsite.cache), which decides when it must be rendered again."""
+    build_cache.start_memo(plan.store.memo)
     plan.facts.env_globals = env.globals
     todo = [route for route in page_routes
             if plan.needs_render(output_file(route.url), route.url, route.template, route.origin, route.data)]

@@ -47,6 +47,7 @@ from kimsite.build import BuildOptions, BuildResult, KeptBuild, build
 from kimsite.cache import OutputFiles
 from kimsite.config import load_config
 from kimsite.errors import Diagnostic, KimsiteError, UsageError, format_diagnostic, make
+from kimsite.quick import rebuild_bodies
 
 # -- change classification (pure) ---------------------------------------------------------------
 
@@ -583,7 +584,7 @@ class Server:
                                drafts=self.options.drafts)
         try:
             try:
-                result = build(options, kept=self.kept)
+                result = self._quick_rebuild(options, changes) or build(options, kept=self.kept)
             finally:
                 self.build_seconds.append(time.perf_counter() - started)  # build() alone, for benchmarks
         except KimsiteError as error:
@@ -599,6 +600,17 @@ class Server:
         finally:
             with self._cond:
                 self.builds += 1
+
+    def _quick_rebuild(self, options: BuildOptions, changes: ChangeSet) -> BuildResult | None:
+        """Markdown files edited and nothing else: kimsite.quick rebuilds only what their bodies reach,
+        or says None (front matter changed, a new file, …) and the full build runs."""
+        if changes.kinds != {"content"} or not all(rel.endswith(".md") for rel in changes.content):
+            return None
+        try:
+            return rebuild_bodies(options, self.kept, changes.content)
+        except Exception:  # noqa: BLE001 - never worse than the full build, which then runs
+            self.kept.last = None
+            return None
 
     def _failed(self, diagnostics: list[Diagnostic], lang: str) -> None:
         lines = [format_diagnostic(d, lang) for d in diagnostics if d.path != "--base-url"]

@@ -603,6 +603,7 @@ def test_edit_during_a_build_gives_exactly_one_follow_up(tmp_path: Path, monkeyp
         return original(*args, **kwargs)
 
     monkeypatch.setattr(server_module, "build", slow_build)
+    monkeypatch.setattr(server_module, "rebuild_bodies", lambda *_a: None)  # every rebuild is a full one here
     with running(site, watch=False) as server:
         text = md.read_text(encoding="utf-8")
         md.write_text(replace_body(text, "Edit pertama."), encoding="utf-8")
@@ -662,6 +663,7 @@ def test_unexpected_exception_is_shown_and_the_server_lives(tmp_path: Path,
     def crash(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("rusak <b>sekali</b>")
 
+    monkeypatch.setattr(server_module, "rebuild_bodies", lambda *_a: None)  # every rebuild is a full one here
     with running(site, watch=False) as server:
         monkeypatch.setattr(server_module, "build", crash)
         server.notify_paths([site / UMKM_MD])

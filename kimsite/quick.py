@@ -1,0 +1,229 @@
+"""The preview server's quick rebuild: Markdown files whose body alone changed.
+
+The common edit while previewing is a sentence in one page. A full build (kimsite.build) still visits
+every page to find that out: discovery, the cache check of every source, the model, the routes, the
+fact of every output (~0.7 s at 10,000 pages). Here the server says which files changed, and when each
+is an existing page whose front matter and everything else but the body are exactly as before, the
+rest of the site *is* the last build's: the model, the routes, the output claims, images and copies
+all stay. What remains is the general machinery on a handful of pages: re-parse and render those files,
+swap the new body into the page object the model holds, ask the cache which outputs read that page
+(their recorded facts), render those again, redo the search index, feeds and service worker from the
+kept parts, and write only the files whose bytes changed.
+
+Anything else — a new, deleted or renamed file, a change in front matter, a problem in the new body,
+an image in the body, another day on the clock — returns None, and the server runs the full build.
+The result equals a clean build's bytes (tests/test_quick.py compares the two after each kind of edit).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Iterable
+
+from kimsite import cache as build_cache
+from kimsite import phonefirst
+from kimsite.build import (
+    BuildOptions,
+    BuildResult,
+    KeptBuild,
+    LastBuild,
+    _feeds,
+    _parse_one,
+    _render_one,
+    build_time,
+)
+from kimsite.content import Berita, Page
+from kimsite.errors import Diagnostic, Report
+from kimsite.images import prioritize_first_image
+from kimsite.offline import SW_FILE
+from kimsite.search import INDEX_FILE
+from kimsite.site import OutputClaims
+
+BODY_FIELDS = frozenset({"body_md", "body_html", "toc_html", "body_text"})  # all Markdown rendering sets
+TIME_FACTS = frozenset({"o:s|now", "*"})  # outputs that read the build's clock itself
+
+
+def rebuild_bodies(options: BuildOptions, kept: KeptBuild, edited: Iterable[str]) -> BuildResult | None:
+    """Rebuild after `edited` (site-relative paths of changed Markdown files) when only their bodies
+    changed; None when that is not the case (or not certain): then no output has changed."""
+    started = time.perf_counter()
+    last = kept.last
+    store = kept.store
+    if last is None or last.options != options or not isinstance(store, build_cache.BuildCache):
+        return None
+    edited = sorted(set(edited))
+    if not edited or not _same_clock(last, store):
+        return None
+    fresh = []
+    for rel in edited:
+        found = _reparse(last, store, kept.tables, rel)  # type: ignore[arg-type]
+        if found is None:
+            return None
+        fresh.append(found)
+    kept.last = None  # from here on the kept state changes: a failure below leaves only the full build
+    page_fps = dict(last.page_fps)
+    for rel, (page, parsed, entry) in zip(edited, fresh, strict=True):
+        for name in BODY_FIELDS:
+            setattr(page, name, getattr(parsed.page, name))
+        parsed.page = page  # the cache entry's blob holds the same page; the server keeps this object
+        kept.parsed[rel] = (entry.blob, parsed, True)
+        page_fps[rel] = build_cache.page_fingerprint(entry.digest, page)
+    result = _render_changed(options, kept, last, page_fps, edited, started)
+    if result is not None:
+        kept.last = dataclasses.replace(last, page_fps=page_fps)
+    return result
+
+
+def _same_clock(last: LastBuild, store: build_cache.BuildCache) -> bool:
+    """The model's clock gives the same answers now: the same day (parsing depends on the date), no
+    agenda end passed since, and no output that reads the time itself unless it is the very same."""
+    now = build_time()
+    then = last.model.now
+    if now == then:
+        return True
+    if now.date() != then.date() or not TIME_FACTS.isdisjoint(store.facts):
+        return False
+    ends = [a.selesai or a.mulai for a in last.model.agenda if (a.selesai or a.mulai) is not None]
+    return all((end < then) == (end < now) for end in ends)
+
+
+def _reparse(last: LastBuild, store: build_cache.BuildCache, tables: tuple[dict[str, str], set[str]],
+             rel: str) -> tuple[Page, build_cache.ParsedSource, build_cache.SourceEntry] | None:
+    """The edited file parsed and rendered, if it is the same page as before but for its body: the page
+    object the model holds, the new parse, and its cache entry. A parse without errors goes into the
+    cache either way, so the full build that runs when this says None does not render the body again."""
+    source = last.sources.get(rel)
+    page = last.pages.get(rel)
+    before = store.sources.get(rel)
+    if source is None or page is None or before is None or page.shows_image:
+        return None  # not a page of the last build, or one with an image in its body
+    old = build_cache.unpack(before.blob)  # what parsing it said last time (the page itself is `page`)
+    path = last.options.site_dir / rel
+    signature = build_cache.file_signature(path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    parsed = _parse_one(last.options.site_dir, source, last.ctx, *tables, last.reserved_ids)
+    if any(d.level == "error" for d in parsed.parse_diagnostics + parsed.markdown_diagnostics):
+        return None
+    entry = build_cache.SourceEntry(signature, build_cache.digest(data), last.context_key, build_cache.pack(parsed))
+    store.sources[rel] = entry
+    new = parsed.page
+    if (new is None or type(new) is not type(page) or new.shows_image
+            or parsed.parse_diagnostics != old.parse_diagnostics
+            or parsed.markdown_diagnostics != old.markdown_diagnostics
+            or (parsed.markdown or {}) != last.body_assets.get(page.url, {})):
+        return None  # its warnings or the files its body links to changed, or it shows an image now
+    for item in dataclasses.fields(page):
+        if item.name not in BODY_FIELDS and getattr(new, item.name) != getattr(page, item.name):
+            return None  # front matter (or what it decides) changed: lists, routes and the model may too
+    return page, parsed, entry
+
+
+def _render_changed(options: BuildOptions, kept: KeptBuild, last: LastBuild, page_fps: dict[str, str],
+                    edited: list[str], started: float) -> BuildResult | None:
+    """Render the outputs that read what changed, then the files made from the whole model; write what
+    differs. The bookkeeping is the build's own (kimsite.cache.OutputPlan), seeded with the last build."""
+    store: build_cache.BuildCache = kept.store  # type: ignore[assignment]
+    previous = kept.previous
+    if not isinstance(previous, build_cache.OutputFiles):
+        return None
+    facts = build_cache.Facts(last.model, page_fps, last.theme.template_dirs, os.urandom(8).hex(),
+                              env_globals=last.env.globals, media=last.media)
+    plan = build_cache.OutputPlan(store, facts, last.global_key, None, options.output, keep_bytes=True,
+                                  previous=previous)
+    changed = build_cache.changed_facts(store.facts, facts)
+    plan._changed = changed
+    plan.new = dict(store.outputs)
+    plan.files.held().update(previous.held())
+    plan.copy_digests_used = dict(store.copy_digests)
+    stale = [rel for rel, entry in store.outputs.items() if not changed.isdisjoint(entry.deps)]
+    if any(rel not in last.routes and rel != INDEX_FILE for rel in stale):
+        return None  # an output this module does not know how to make again
+    todo = [rel for rel in stale if rel in last.routes]
+
+    build_cache.start_memo(store.memo)
+    made: dict = {}
+    used: set[str] = set()
+    with build_cache.recording_hooks():
+        for rel in todo:
+            route = last.routes[rel]
+            plan.route_keys[rel] = store.outputs[rel].key  # the same route data: the same key
+            recorder = build_cache.start_recording()
+            try:
+                html = _render_one(last.env, last.theme, last.config, last.model, route)
+            finally:
+                build_cache.stop_recording()
+            if isinstance(html, Diagnostic) or (last.model.now != build_time() and not TIME_FACTS.isdisjoint(
+                    recorder.keys)):
+                return None  # a template problem (the full build reports it) or a new read of the clock
+            plan.collect(plan.store_rendered(rel, prioritize_first_image(html).encode("utf-8"), recorder.keys))
+            page_made, page_hit = build_cache.take_memo()
+            made.update(page_made)
+            used.update(page_made, page_hit)
+    build_cache.remember_memo(store, made, used, complete=False)
+
+    report = Report()
+    report.extend(last.early)
+    rendered = plan.files
+    remade: list[str] = []
+    if any(isinstance(last.pages[rel], Berita) for rel in edited):  # feeds carry berita bodies
+        for rel, data in _feeds(last.model, OutputClaims(), report).items():
+            plan.put_bytes(rel, data)  # before the service worker hashes every output
+            remade.append(rel)
+    phonefirst.finish(last.model, rendered, last.copies, report, plan.analysis_of,
+                      lambda rel: plan.digest_of(rel, last.copies), plan.reuse_or_make, plan.reuse_part,
+                      store.budgets, plan.fingerprint)
+    if report.has_errors():
+        return None
+    plan.put_bytes(SW_FILE, rendered[SW_FILE])  # made in this process, like the feeds (no recorded reads)
+    remade.append(SW_FILE)
+    # the search index, when made again, was collected with what it read (OutputPlan.reuse_or_make)
+
+    written = _write(options, plan, previous, [*todo, *remade, INDEX_FILE])
+    _remember(store, plan, facts, changed)
+    kept.previous = plan.files
+    return BuildResult(last.config, len(last.routes), len(plan.new), 0, time.perf_counter() - started,
+                       report.warnings, rendered, last.model, last.copies, notes=[], images=last.images,
+                       written=written)
+
+
+def _write(options: BuildOptions, plan: build_cache.OutputPlan, previous: build_cache.OutputFiles,
+           candidates: list[str]) -> int:
+    """Replace each output whose bytes changed (temp file + rename: a reader never sees half a page)."""
+    root = options.output
+    written = 0
+    old = previous.held()
+    for rel in dict.fromkeys(candidates):
+        data = plan.files.held().get(rel)
+        if type(data) is not bytes or data == old.get(rel):
+            continue
+        target = root.joinpath(*rel.split("/"))
+        temp = target.with_name(f".{target.name}.kimsite-tmp")
+        temp.write_bytes(data)
+        os.replace(temp, target)
+        plan.new[rel].signature = build_cache.file_signature(target)
+        written += 1
+    return written
+
+
+def _remember(store: build_cache.BuildCache, plan: build_cache.OutputPlan, facts: build_cache.Facts,
+              changed: set[str]) -> None:
+    """`OutputPlan.remember` without visiting every output: the facts that changed or were newly read
+    get their values; the rest are as the last build stored them."""
+    values = dict(store.facts)
+    for key in changed:
+        values[key] = facts.value(key)
+    for rel, entry in plan.new.items():
+        if entry is store.outputs.get(rel):
+            continue  # kept as the last build left it
+        for key in entry.deps:
+            if key not in values:
+                values[key] = facts.value(key)
+    store.outputs = plan.new
+    store.facts = values
+    if plan.new_parts:
+        store.parts = plan.new_parts
