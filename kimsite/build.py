@@ -123,6 +123,7 @@ class LastBuild:
     copies: dict[str, Path]
     early: list[Diagnostic]  # the warnings reported before the phone-first step (which runs again)
     page_fps: dict[str, str]
+    body_fps: dict[str, str]
     global_key: str
     images: int
 
@@ -250,7 +251,7 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
                        frozenset(slugify(r.kecamatan) for r in wilayah), now, site_dir)
     jobs = options.jobs or parallel.default_jobs()
     reserved_ids = template_ids(theme)
-    pages, body_assets, source_digests = _read_sources(site_dir, discovery, assets, ctx, reserved_ids,
+    pages, body_assets, page_metas = _read_sources(site_dir, discovery, assets, ctx, reserved_ids,
                                                       store, jobs, ticker, report,
                                                       kept, signatures)
     _check_images(site_dir, pages, assets, store, report)
@@ -277,7 +278,7 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     finish_media(media, copies, say)  # encode images and share cards (cached), <picture> in bodies
     say(f"{len(page_routes)} halaman")
     writer = OutputWriter(options.output) if options.write else None
-    plan = _output_plan(options, store, model, theme, config, media, pages, source_digests, writer, kept)
+    plan = _output_plan(options, store, model, theme, config, media, pages, page_metas, writer, kept)
     plan.content_addressed = os.path.join(media.plan.root, "")  # encoded images, share cards, stripped copies
     try:  # pages are written into the writer's temp folder as they are rendered; nothing is swapped in yet
         env = template_environment(theme, config, media, plan)
@@ -310,7 +311,7 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
         kept.last = LastBuild(options, config, theme, env, ctx, reserved_ids, _context_key(ctx, reserved_ids),
                               {s.path: s for s in discovery.sources}, {p.source.path: p for p in pages}, model,
                               {output_file(r.url): r for r in page_routes}, body_assets, media, copies, early,
-                              plan.facts.page_fps, plan.global_key, images)
+                              plan.facts.page_fps, plan.facts.body_fps, plan.global_key, images)
     return BuildResult(config, len(page_routes), len(plan.new), 0, time.perf_counter() - started,
                        report.warnings, rendered, model, copies, images_encoded=media.encoded,  # type: ignore[arg-type]
                        notes=notes, images=images, written=plan.written)
@@ -385,7 +386,7 @@ def _parse_one(site_dir: Path, source: Source, ctx: ParseContext, url_by_source:
     md_report = Report()
     _apply_markdown(page, rendered, md_report)
     return build_cache.ParsedSource(page, report.items, dict(rendered.copied), md_report.items,
-                                    tuple(lookups.seen))
+                                    tuple(lookups.seen), build_cache.meta_fingerprint(page))
 
 
 def _open_cache(options: BuildOptions, kept: KeptBuild | None,
@@ -422,7 +423,7 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
     """Parse every source and render its body: from the cache when the file and every link answer are
     unchanged, else on worker processes. Diagnostics keep the order of a one-by-one build (all parse
     problems in file order, then all body problems). Returns the pages, per page URL the files its body
-    links to, and per source path the hash of its bytes. `kept`: the server's state between builds."""
+    links to, and per source path the page's `meta_fingerprint`. `kept`: the server's state between builds."""
     sources = discovery.sources
     url_by_source = {s.path: s.url for s in sources}
     context_key = _context_key(ctx, reserved_ids)
@@ -469,7 +470,7 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
         kept.tables = (url_by_source, set(assets))
 
     pages: list[Page] = []
-    digests: dict[str, str] = {}
+    metas: dict[str, str] = {}
     body_assets: dict[str, dict[str, str]] = {}
     for parsed in results:
         assert parsed is not None
@@ -479,11 +480,10 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
             continue
         pages.append(parsed.page)
         report.extend(parsed.markdown_diagnostics)
-        entry = fresh.get(source.path)
-        digests[source.path] = entry.digest if entry else "uncached"
+        metas[source.path] = parsed.meta
         if parsed.markdown:
             body_assets[parsed.page.url] = parsed.markdown
-    return pages, body_assets, digests
+    return pages, body_assets, metas
 
 
 def _cached_source(root: str, rel: str, entry: build_cache.SourceEntry | None, context_key: str,
@@ -540,19 +540,18 @@ def _private_copy(parsed: build_cache.ParsedSource) -> build_cache.ParsedSource:
     page = object.__new__(type(pristine))  # a subclass of Page (Umkm, Berita, …)
     page.__dict__.update(pristine.__dict__)  # copy.copy, without its generic __reduce_ex__ path
     return build_cache.ParsedSource(page, parsed.parse_diagnostics, parsed.markdown, parsed.markdown_diagnostics,
-                                    parsed.lookups)
+                                    parsed.lookups, parsed.meta)
 
 
 def _output_plan(options: BuildOptions, store: build_cache.BuildCache, model: SiteModel, theme: Theme,
-                 config: SiteConfig, media: SiteMedia, pages: list[Page], source_digests: dict[str, str],
+                 config: SiteConfig, media: SiteMedia, pages: list[Page], page_metas: dict[str, str],
                  writer: OutputWriter | None, kept: KeptBuild | None) -> build_cache.OutputPlan:
     if kept is not None:  # the server: most bodies are the very strings the last build hashed
-        page_fps = kept.fingerprints.of(pages, source_digests)
+        body_fps = kept.fingerprints.of(pages)
     else:
-        page_fps = {p.source.path: build_cache.page_fingerprint(source_digests.get(p.source.path, ""), p)
-                    for p in pages}
+        body_fps = {p.source.path: build_cache.body_fingerprint(p) for p in pages}
     nonce = os.urandom(8).hex()
-    facts = build_cache.Facts(model, page_fps, theme.template_dirs, nonce, media=media)
+    facts = build_cache.Facts(model, page_metas, theme.template_dirs, nonce, media=media, body_fps=body_fps)
     words = load_words(theme, config.bahasa)
     global_key = build_cache.text_digest(store.code, repr(config), repr(options.drafts),
                                          "|".join(str(f) for f in theme.folders), repr(sorted(words.items())))

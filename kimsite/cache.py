@@ -40,14 +40,14 @@ from jinja2.runtime import Context
 
 from kimsite import __version__
 from kimsite.config import SiteConfig
-from kimsite.content import ImageRef, Page
+from kimsite.content import BODY_FIELDS, ImageRef, Page
 from kimsite.output import MARKER
 from kimsite.site import Kecamatan, KelurahanEntry, SiteModel
 
 CACHE_DIR = ".kimsite-cache"
 CACHE_FILE = "build.cache"
 MAGIC = b"KIMSITE-CACHE\n"
-FORMAT = 4
+FORMAT = 5
 SITE_METHODS = frozenset({"is_past", "upcoming", "past", "kelurahan_of"})
 
 
@@ -111,6 +111,7 @@ class ParsedSource:
     markdown: Any  # the files the body links to (asset → name beside the page); the HTML is on the page
     markdown_diagnostics: list
     lookups: tuple  # ((kind, key, answer), …) made by the link rewriter
+    meta: str = ""  # `meta_fingerprint` of the page, made where it was parsed
 
 
 @dataclass
@@ -259,7 +260,7 @@ def _kind(cls: type) -> str:
 def _page_read(self: Any, name: str) -> Any:
     rec = _ACTIVE
     if rec is not None:
-        rec.keys.add("p:" + _get(_get(self, "source"), "path"))
+        rec.keys.add(("b:" if name in BODY_FIELDS else "p:") + _get(_get(self, "source"), "path"))
     return _get(self, name)
 
 
@@ -500,11 +501,13 @@ class Facts:
     """The value of every fact in one build's model (memoised). Same model → same values."""
 
     def __init__(self, model: SiteModel, page_fps: dict[str, str], template_dirs: list[str], nonce: str,
-                 env_globals: dict[str, Any] | None = None, media: Any = None) -> None:
+                 env_globals: dict[str, Any] | None = None, media: Any = None,
+                 body_fps: dict[str, str] | None = None) -> None:
         self.model = model
         self.env_globals = env_globals or {}
         self.media = media
-        self.page_fps = page_fps
+        self.page_fps = page_fps  # path → meta_fingerprint ("p:" facts)
+        self.body_fps = body_fps if body_fps is not None else {}  # path → body_fingerprint ("b:" facts)
         self.template_dirs = template_dirs
         self.nonce = nonce  # makes values that cannot be fingerprinted differ from every other build
         self.memo: dict[str, str] = {}
@@ -522,6 +525,8 @@ class Facts:
         kind, _, rest = key.partition(":")
         if kind == "p":
             return self.page_fps.get(rest, "missing")
+        if kind == "b":
+            return self.body_fps.get(rest, "missing")
         if kind == "t":
             return self._template(rest)
         if kind == "o":
@@ -602,7 +607,7 @@ class Facts:
 
     def _everything(self) -> str:
         model = self.model
-        parts = [f"{path}={fp}" for path, fp in sorted(self.page_fps.items())]
+        parts = [f"{path}={fp}/{self.body_fps.get(path, 'missing')}" for path, fp in sorted(self.page_fps.items())]
         parts.append(self.vfp(model.kecamatan, deep=True))
         for name in ("umkm", "berita", "agenda", "halaman", "categories", "single", "by_kelurahan", "now"):
             parts.append(self.vfp(getattr(model, name, None)))
@@ -621,7 +626,9 @@ class Facts:
             kind = _kind(cls)
         if kind == "p":
             path = value.source.path
-            return f"p:{path}={self.page_fps.get(path, 'missing')}" if deep else "p:" + path
+            if not deep:
+                return "p:" + path
+            return f"p:{path}={self.page_fps.get(path, 'missing')}/{self.body_fps.get(path, 'missing')}"
         if kind == "e" and not top:
             return f"e:{value.kode}" + ("=" + self.vfp(value, deep=True, top=True) if deep else "")
         if kind == "k" and not top:
@@ -678,32 +685,37 @@ def route_key(global_key: str, facts: Facts, url: str, template: str, origin: st
     return text_digest(global_key, url, template, origin, facts.vfp(data))
 
 
-def page_fingerprint(source_digest: str, page: Page) -> str:
-    return text_digest(source_digest, page.body_html, page.toc_html)
+def meta_fingerprint(page: Page) -> str:
+    """Every field of a page but its body, as templates see them (dataclass reprs of plain values)."""
+    values = [getattr(page, f.name) for f in dataclasses.fields(page) if f.name not in BODY_FIELDS]
+    return text_digest(type(page).__name__, repr(values))
+
+
+def body_fingerprint(page: Page) -> str:
+    return text_digest(page.body_html, page.toc_html, page.body_text, page.body_md)
 
 
 class PageFingerprints:
-    """`page_fingerprint` remembered between the server's builds by the identity of its inputs: a kept
+    """`body_fingerprint` remembered between the server's builds by the identity of its inputs: a kept
     page's body is the same string object build after build, so hashing it again is wasted."""
 
     def __init__(self) -> None:
-        self._known: dict[str, tuple[str, str, str, str]] = {}  # path → (digest, body, toc, fingerprint)
+        self._known: dict[str, tuple[str, str, str, str, str]] = {}  # path → (body, toc, text, md, fingerprint)
 
-    def of(self, pages: Iterable[Page], source_digests: dict[str, str]) -> dict[str, str]:
+    def of(self, pages: Iterable[Page]) -> dict[str, str]:
         known = self._known
-        fresh: dict[str, tuple[str, str, str, str]] = {}
+        fresh: dict[str, tuple[str, str, str, str, str]] = {}
         out: dict[str, str] = {}
         for page in pages:
             path = page.source.path
-            source_digest = source_digests.get(path, "")
             hit = known.get(path)
-            if (hit is not None and hit[1] is page.body_html and hit[2] is page.toc_html
-                    and hit[0] == source_digest):
+            if (hit is not None and hit[0] is page.body_html and hit[1] is page.toc_html
+                    and hit[2] is page.body_text and hit[3] is page.body_md):
                 fresh[path] = hit
-                out[path] = hit[3]
+                out[path] = hit[4]
                 continue
-            fingerprint = page_fingerprint(source_digest, page)
-            fresh[path] = (source_digest, page.body_html, page.toc_html, fingerprint)
+            fingerprint = body_fingerprint(page)
+            fresh[path] = (page.body_html, page.toc_html, page.body_text, page.body_md, fingerprint)
             out[path] = fingerprint
         self._known = fresh  # holding the strings keeps their identity meaningful
         return out

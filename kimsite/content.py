@@ -262,6 +262,12 @@ class Location:
     lon: float
 
 
+# What rendering the Markdown body sets on a page. Templates reading these depend on the body ("b:" facts,
+# kimsite.cache); every other field is decided by the front matter and the path ("p:" facts), so a list
+# that shows a page's title and price is not rendered again when only its body changes.
+BODY_FIELDS = frozenset({"body_md", "body_html", "toc_html", "body_text"})
+
+
 @dataclass
 class Page:
     """What every rendered content page has in common."""

@@ -34,14 +34,13 @@ from kimsite.build import (
     _render_one,
     build_time,
 )
-from kimsite.content import Berita, Page
+from kimsite.content import BODY_FIELDS, Berita, Page
 from kimsite.errors import Diagnostic, Report
 from kimsite.images import prioritize_first_image
 from kimsite.offline import SW_FILE
 from kimsite.search import INDEX_FILE
 from kimsite.site import OutputClaims
 
-BODY_FIELDS = frozenset({"body_md", "body_html", "toc_html", "body_text"})  # all Markdown rendering sets
 TIME_FACTS = frozenset({"o:s|now", "*"})  # outputs that read the build's clock itself
 
 
@@ -63,16 +62,17 @@ def rebuild_bodies(options: BuildOptions, kept: KeptBuild, edited: Iterable[str]
             return None
         fresh.append(found)
     kept.last = None  # from here on the kept state changes: a failure below leaves only the full build
-    page_fps = dict(last.page_fps)
+    page_fps, body_fps = dict(last.page_fps), dict(last.body_fps)
     for rel, (page, parsed, entry) in zip(edited, fresh, strict=True):
         for name in BODY_FIELDS:
             setattr(page, name, getattr(parsed.page, name))
         parsed.page = page  # the cache entry's blob holds the same page; the server keeps this object
         kept.parsed[rel] = (entry.blob, parsed, True)
-        page_fps[rel] = build_cache.page_fingerprint(entry.digest, page)
-    result = _render_changed(options, kept, last, page_fps, edited, started)
+        page_fps[rel] = parsed.meta  # equal fields: the same as before
+        body_fps[rel] = build_cache.body_fingerprint(page)
+    result = _render_changed(options, kept, last, page_fps, body_fps, edited, started)
     if result is not None:
-        kept.last = dataclasses.replace(last, page_fps=page_fps)
+        kept.last = dataclasses.replace(last, page_fps=page_fps, body_fps=body_fps)
     return result
 
 
@@ -124,7 +124,7 @@ def _reparse(last: LastBuild, store: build_cache.BuildCache, tables: tuple[dict[
 
 
 def _render_changed(options: BuildOptions, kept: KeptBuild, last: LastBuild, page_fps: dict[str, str],
-                    edited: list[str], started: float) -> BuildResult | None:
+                    body_fps: dict[str, str], edited: list[str], started: float) -> BuildResult | None:
     """Render the outputs that read what changed, then the files made from the whole model; write what
     differs. The bookkeeping is the build's own (kimsite.cache.OutputPlan), seeded with the last build."""
     store: build_cache.BuildCache = kept.store  # type: ignore[assignment]
@@ -132,10 +132,14 @@ def _render_changed(options: BuildOptions, kept: KeptBuild, last: LastBuild, pag
     if not isinstance(previous, build_cache.OutputFiles):
         return None
     facts = build_cache.Facts(last.model, page_fps, last.theme.template_dirs, os.urandom(8).hex(),
-                              env_globals=last.env.globals, media=last.media)
+                              env_globals=last.env.globals, media=last.media, body_fps=body_fps)
     plan = build_cache.OutputPlan(store, facts, last.global_key, None, options.output, keep_bytes=True,
                                   previous=previous)
-    changed = build_cache.changed_facts(store.facts, facts)
+    # A page's "p:"/"b:" fact is its entry in page_fps/body_fps, which changed for the edited pages only;
+    # every other fact (a kelurahan's list, a property, a template) is asked again as a full build would.
+    own = {f"{kind}:{rel}" for rel in edited for kind in "pb"}
+    changed = {key for key, value in store.facts.items()
+               if (key[:2] not in ("p:", "b:") or key in own) and facts.value(key) != value}
     plan._changed = changed
     plan.new = dict(store.outputs)
     plan.files.held().update(previous.held())

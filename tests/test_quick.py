@@ -95,6 +95,23 @@ def test_a_body_edit_is_rebuilt_quickly_and_equals_a_clean_build(tmp_path, monke
     assert {rel: result.rendered[rel] for rel in result.rendered} == {rel: after[rel] for rel in result.rendered}
 
 
+def test_pages_that_only_list_the_edited_one_are_not_rendered_again(tmp_path, monkeypatch):
+    """Lists read a page's front matter, not its body: page facts come in two parts (kimsite.cache)."""
+    site, options, kept = _start(tmp_path, monkeypatch)
+    rendered: list[str] = []
+    original = quick._render_one
+
+    def counted(env, theme, config, model, route):
+        rendered.append(route.url)
+        return original(env, theme, config, model, route)
+
+    monkeypatch.setattr(quick, "_render_one", counted)
+    _replace(site, KOPI, "setiap pagi.", "setiap pagi. Tutup hari Jumat.")
+    assert rebuild_bodies(options, kept, [KOPI]) is not None
+    assert rendered == ["/kelurahan/purwantoro/umkm/kopi-darto/"]
+    assert tree_bytes(tmp_path / "out") == _clean(site, tmp_path)
+
+
 DECLINED = {
     "front-matter": ([KOPI], lambda s: _replace(s, KOPI, "Kopi Pak Darto", "Kopi Arjuno Pak Darto")),
     "new-file": (["content/kelurahan/purwantoro/umkm/batik.md"], lambda s: (s / "content/kelurahan/purwantoro/umkm/"

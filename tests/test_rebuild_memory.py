@@ -221,21 +221,29 @@ def test_a_kept_body_whose_image_is_deleted_is_reported_by_the_next_build(tmp_pa
         raise AssertionError("the deleted image must be reported")
 
 
-def test_page_fingerprints_are_reused_only_for_the_same_strings() -> None:
+def test_page_fingerprints_are_reused_only_for_the_same_strings(monkeypatch) -> None:
     from types import SimpleNamespace
 
     memo = cache.PageFingerprints()
+    made: list[str] = []
+    original = cache.body_fingerprint
+    monkeypatch.setattr(cache, "body_fingerprint", lambda page: made.append(page.body_html) or original(page))
 
-    def page(path: str, body: str) -> SimpleNamespace:
-        return SimpleNamespace(source=SimpleNamespace(path=path), body_html=body, toc_html="")
+    def page(path: str, body: str, text: str = "isi") -> SimpleNamespace:
+        return SimpleNamespace(source=SimpleNamespace(path=path), body_html=body, toc_html="", body_text=text,
+                               body_md="")
 
     body = "".join(["<p>isi</p>"] * 3)
-    first = memo.of([page("a.md", body)], {"a.md": "d1"})
-    assert first == {"a.md": cache.page_fingerprint("d1", page("a.md", body))}
-    assert memo.of([page("a.md", body)], {"a.md": "d1"}) == first  # the same string: remembered
-    assert memo.of([page("a.md", body)], {"a.md": "d2"})["a.md"] == cache.page_fingerprint("d2", page("a.md", body))
+    first = memo.of([page("a.md", body)])
+    assert first == {"a.md": original(page("a.md", body))} and len(made) == 1
+    assert memo.of([page("a.md", body)]) == first and len(made) == 1  # the same strings: remembered
+    equal_copy = "".join(["<p>isi</p>"] * 3)  # equal, but another object: hashed again, same answer
+    assert memo.of([page("a.md", equal_copy)]) == first and len(made) == 2
+    words = "".join(["isi", " lain"])
+    assert memo.of([page("a.md", equal_copy, words)])["a.md"] == original(page("a.md", body, words)) != first["a.md"]
     other = "".join(["<p>lain</p>"] * 3)
-    assert memo.of([page("a.md", other)], {"a.md": "d2"})["a.md"] == cache.page_fingerprint("d2", page("a.md", other))
+    assert memo.of([page("a.md", other, words)])["a.md"] == original(page("a.md", other, words))
+    assert len(made) == 4
 
 
 def test_kept_share_cards_follow_a_kelurahan_rename(tmp_path: Path, monkeypatch) -> None:
