@@ -5,7 +5,8 @@ render → write (temp folder, then atomic swap, or a journaled merge of only th
 Nothing reaches the output folder before every check has passed, so a build with errors reports
 them all and leaves the previous output untouched. Parsing, Markdown and templates run on every
 core (kimsite.parallel); `.kimsite-cache/` (kimsite.cache) lets a rebuild redo only what changed.
-`serve`, `check` and the benchmark all call this same function.
+`check` and the benchmark call this same function; so does `serve`, for every change but an edit of
+Markdown bodies alone, which kimsite.quick rebuilds from what the last build left in memory.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """`kimsite serve`: a live preview that rebuilds on save, reloads the browser and shows build errors.
 
-    watchdog observer ─► classify_events (pure) ─► one debounced build thread ─► build() into a private
-    temp folder ─► Server-Sent Events to the browser (reload the pages that changed, swap CSS, overlay)
+    watchdog observer ─► classify_events (pure) ─► one debounced build thread ─► kimsite.quick (bodies
+    alone changed) or build() into a private temp folder ─► Server-Sent Events to the browser (reload
+    the pages that changed, swap CSS, overlay)
 
 Design notes (see MkDocs `livereload._build_loop`, Zola `filter_events`, CVE-2021-40978):
 - the watchdog callback only records the change and wakes the build thread; the build thread waits for

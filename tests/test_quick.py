@@ -19,6 +19,8 @@ from kimsite.server import ServeOptions, Server
 KOPI = "content/kelurahan/purwantoro/umkm/kopi-darto.md"
 JAMU = "content/kelurahan/purwantoro/umkm/jamu-bu-tin.md"
 BERITA = "content/kelurahan/purwantoro/berita/2026-11-20-pelatihan.md"
+AGENDA = "content/kelurahan/purwantoro/agenda/2026-12-05-bazar.md"
+PROFIL = "content/kelurahan/purwantoro/_index.md"
 UMKM = """---
 nama: {nama}
 kategori: kuliner
@@ -40,6 +42,15 @@ tanggal: 2026-11-20
 penulis: Tim KIM Uji
 ---
 Perajin belajar membuat kemasan yang menarik untuk keripik dan kopi bubuk.
+-- {AGENDA} --
+---
+judul: Bazar UMKM akhir tahun
+mulai: 2026-12-05T08:00:00+07:00
+lokasi:
+  nama: Balai RW 3
+penyelenggara: KIM Purwantoro Uji
+---
+Bazar jajanan dan kerajinan warga, terbuka untuk umum dan gratis.
 """
 
 
@@ -75,6 +86,9 @@ BODY_EDITS = {
     "berita": ([BERITA], lambda s: _replace(s, BERITA, "yang menarik", "yang rapi dan menarik")),
     "link-and-heading": ([JAMU], lambda s: _replace(
         s, JAMU, "dari pasar.", "dari pasar.\n\n## Langganan\n\nCoba juga [kopi tetangga](kopi-darto.md).")),
+    "agenda": ([AGENDA], lambda s: _replace(s, AGENDA, "terbuka untuk umum", "terbuka untuk umum sejak pagi")),
+    "kelurahan-profile": ([PROFIL], lambda s: _replace(s, PROFIL, "Profil kelurahan uji.", "Profil kelurahan uji, "
+                                                       "dengan [kopi](umkm/kopi-darto.md) di pojok pasar.")),
     "two-files": ([KOPI, BERITA], lambda s: (_replace(s, KOPI, "Kopi tubruk", "Kopi tubruk pilihan"),
                                              _replace(s, BERITA, "kopi bubuk", "kopi bubuk Dampit"))),
 }
