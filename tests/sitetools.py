@@ -73,6 +73,26 @@ Keripik tempe renyah buatan rumah, digoreng setiap pagi dengan minyak baru.
 
 SOURCE_DATE_EPOCH = "1795737600"  # 2026-11-27 00:00 UTC, a fixed "now" for date rules
 
+# A UMKM file to fill in (`.format(nama=…, body=…)`) and an agenda, for tests that need a few more pages.
+UMKM_TEMPLATE = """---
+nama: {nama}
+kategori: kuliner
+kontak:
+  whatsapp: "081234567891"
+diperbarui: 2026-10-01
+---
+{body}
+"""
+AGENDA_BAZAR = """---
+judul: Bazar UMKM akhir tahun
+mulai: 2026-12-05T08:00:00+07:00
+lokasi:
+  nama: Balai RW 3
+penyelenggara: KIM Purwantoro Uji
+---
+Bazar jajanan dan kerajinan warga, terbuka untuk umum dan gratis.
+"""
+
 
 def _tiny_png() -> bytes:
     import io

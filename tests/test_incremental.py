@@ -15,22 +15,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sitetools import SOURCE_DATE_EPOCH, build_site, make_site, tree_bytes
+from sitetools import AGENDA_BAZAR, SOURCE_DATE_EPOCH, UMKM_TEMPLATE, build_site, make_site, tree_bytes
 
 from kimsite import cache, output, parallel
 from kimsite.build import BuildOptions, build
 from kimsite.cli import main
 from kimsite.theme import bundled_themes_dir
 
-UMKM = """---
-nama: {nama}
-kategori: kuliner
-kontak:
-  whatsapp: "081234567891"
-diperbarui: 2026-10-01
----
-{body}
-"""
+UMKM = UMKM_TEMPLATE
 BODY = "Kopi tubruk dan kopi susu yang diseduh dengan biji dari lereng Arjuno, setiap pagi dan sore hari."
 BERITA = """---
 judul: Pelatihan kemasan untuk perajin keripik
@@ -40,15 +32,7 @@ penulis: Tim KIM Uji
 Perajin belajar membuat kemasan yang menarik, lalu mencoba menitipkan produk di
 [Keripik Tempe Bu Sri](../umkm/keripik-tempe.md) dan toko oleh-oleh sekitar kampung.
 """
-AGENDA = """---
-judul: Bazar UMKM akhir tahun
-mulai: 2026-12-05T08:00:00+07:00
-lokasi:
-  nama: Balai RW 3
-penyelenggara: KIM Purwantoro Uji
----
-Bazar jajanan dan kerajinan warga, terbuka untuk umum dan gratis.
-"""
+AGENDA = AGENDA_BAZAR
 STATIC_CSS = "body { color: #123; }\n"
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sitetools import SOURCE_DATE_EPOCH, build_site, make_site, tree_bytes
+from sitetools import AGENDA_BAZAR, SOURCE_DATE_EPOCH, UMKM_TEMPLATE, build_site, make_site, tree_bytes
 
 from kimsite import quick
 from kimsite import server as server_module
@@ -21,15 +21,7 @@ JAMU = "content/kelurahan/purwantoro/umkm/jamu-bu-tin.md"
 BERITA = "content/kelurahan/purwantoro/berita/2026-11-20-pelatihan.md"
 AGENDA = "content/kelurahan/purwantoro/agenda/2026-12-05-bazar.md"
 PROFIL = "content/kelurahan/purwantoro/_index.md"
-UMKM = """---
-nama: {nama}
-kategori: kuliner
-kontak:
-  whatsapp: "081234567891"
-diperbarui: 2026-10-01
----
-{body}
-"""
+UMKM = UMKM_TEMPLATE
 SPEC = f"""
 -- {KOPI} --
 {UMKM.format(nama="Kopi Pak Darto", body="Kopi tubruk dan kopi susu dari biji lereng Arjuno, diseduh setiap pagi.")}
@@ -43,15 +35,7 @@ penulis: Tim KIM Uji
 ---
 Perajin belajar membuat kemasan yang menarik untuk keripik dan kopi bubuk.
 -- {AGENDA} --
----
-judul: Bazar UMKM akhir tahun
-mulai: 2026-12-05T08:00:00+07:00
-lokasi:
-  nama: Balai RW 3
-penyelenggara: KIM Purwantoro Uji
----
-Bazar jajanan dan kerajinan warga, terbuka untuk umum dan gratis.
-"""
+{AGENDA_BAZAR}"""
 
 
 def _replace(site: Path, rel: str, old: str, new: str) -> None:
