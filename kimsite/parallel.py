@@ -17,6 +17,10 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 MIN_PARALLEL_ITEMS = 200  # below this, starting workers costs more than it saves
+# A fork costs ~30 ms per GB of the parent (its page tables are copied, then torn down at exit), and the
+# parent grows with the site: replacing workers every few chunks forked ~530 times at 100,000 pages
+# (~30 s). Each worker slot is forked at most this many times per phase; at 10,000 pages it never binds.
+MAX_FORKS_PER_SLOT = 20
 Ticker = Callable[[str, int, int], None]  # (phase, done, total)
 
 _WORK: Callable[[int], Any] | None = None  # set in the parent before forking; inherited by workers
@@ -51,7 +55,8 @@ def stream(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", t
     """`work(i)` for i in range(count), in order, on `jobs` forked workers when it is worth it, each
     result handed over as soon as its chunk is done: the parent collects while the workers go on,
     instead of after the last one. Consume it to the end (or close it) before forking again.
-    `chunks_per_worker`: replace a worker by a fresh fork after that many chunks. A worker that reads
+    `chunks_per_worker`: replace a worker by a fresh fork after that many chunks (more when there are so
+    many chunks that forking would cost more than it saves: MAX_FORKS_PER_SLOT). A worker that reads
     the site model touches the reference counts of every object it reads, which copies their memory
     pages out of the parent's; left running it ends up with a private copy of half the model (~110 MB
     each at 10,000 pages), a fresh fork starts again from zero."""
@@ -68,6 +73,9 @@ def stream(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", t
     # Chunks: big enough to keep messages few, small enough to balance the load and show progress.
     size = max(8, min(256, count // (jobs * 8) or 1))
     chunks = [range(start, min(count, start + size)) for start in range(0, count, size)]
+    workers = min(jobs, len(chunks))
+    if chunks_per_worker is not None:
+        chunks_per_worker = max(chunks_per_worker, -(-len(chunks) // (workers * MAX_FORKS_PER_SLOT)))
     _WORK = work
     outer_freeze = gc.get_freeze_count() > 0  # the build froze its long-lived objects: it unfreezes them
     gc.collect()
@@ -75,8 +83,7 @@ def stream(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", t
     try:
         context = multiprocessing.get_context("fork")
         done = 0
-        with context.Pool(min(jobs, len(chunks)), initializer=_start_worker,
-                          maxtasksperchild=chunks_per_worker) as pool:
+        with context.Pool(workers, initializer=_start_worker, maxtasksperchild=chunks_per_worker) as pool:
             for part in pool.imap(_run_chunk, chunks):
                 done += len(part)
                 yield from part

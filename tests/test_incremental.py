@@ -259,6 +259,24 @@ def test_workers_give_the_same_bytes_as_one_process(tmp_path, monkeypatch):
     assert one.output.splitlines()[:-1] == two.output.splitlines()[:-1]  # same warnings, same order
 
 
+def _worker_pid(index: int) -> tuple[int, int]:
+    return index, os.getpid()
+
+
+@pytest.mark.parametrize(("cap", "most"), [(None, 16), (2, 4)])
+def test_workers_are_replaced_but_not_forked_without_bound(monkeypatch, cap, most):
+    """Replacing workers keeps their memory small; each fork also costs time in proportion to the
+    parent's size, so a phase forks each worker slot at most MAX_FORKS_PER_SLOT times."""
+    if not parallel._can_fork():
+        pytest.skip("no fork on this platform")
+    if cap is not None:
+        monkeypatch.setattr(parallel, "MAX_FORKS_PER_SLOT", cap)
+    results = list(parallel.stream(_worker_pid, 2000, 2, chunks_per_worker=1))  # 16 chunks of 125
+    assert [index for index, _pid in results] == list(range(2000))
+    forks = len({pid for _index, pid in results} - {os.getpid()})
+    assert forks == most
+
+
 def test_errors_found_by_workers_are_reported_like_in_one_process(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
     site = _site(tmp_path)
