@@ -141,6 +141,29 @@ def test_edits_that_may_change_more_than_bodies_take_the_full_build(tmp_path, mo
     assert tree_bytes(tmp_path / "out") == _clean(site, tmp_path)
 
 
+def test_a_later_second_of_the_same_day_keeps_the_quick_path(tmp_path, monkeypatch):
+    """Without SOURCE_DATE_EPOCH every build has its own "now": the quick path holds while no output
+    reads the clock itself and no agenda ends in between (the test site's agenda is days away)."""
+    site, options, kept = _start(tmp_path, monkeypatch)
+    later = str(int(SOURCE_DATE_EPOCH) + 3_600)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", later)
+    _replace(site, KOPI, "setiap pagi.", "setiap pagi. Tutup hari Jumat.")
+    assert rebuild_bodies(options, kept, [KOPI]) is not None
+    folder = tmp_path / "bersih"
+    assert build_site(site, "-o", str(folder), "--no-cache", env={"SOURCE_DATE_EPOCH": later}).exit_code == 0
+    assert tree_bytes(tmp_path / "out") == tree_bytes(folder)
+
+
+def test_an_agenda_ending_in_between_takes_the_full_build(tmp_path, monkeypatch):
+    site, options, kept = _start(tmp_path, monkeypatch)
+    (site / "content/kelurahan/purwantoro/agenda/2026-11-27-senam.md").write_text(
+        AGENDA_BAZAR.replace("2026-12-05T08:00", "2026-11-27T10:00"), encoding="utf-8")  # 03:00 UTC
+    build(options, kept=kept)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(SOURCE_DATE_EPOCH) + 4 * 3_600))  # 11:00 WIB, same day
+    _replace(site, KOPI, "setiap pagi.", "setiap pagi. Tutup hari Jumat.")
+    assert rebuild_bodies(options, kept, [KOPI]) is None, "the agenda moved from upcoming to past"
+
+
 def test_another_day_takes_the_full_build(tmp_path, monkeypatch):
     site, options, kept = _start(tmp_path, monkeypatch)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(SOURCE_DATE_EPOCH) + 86_400))
