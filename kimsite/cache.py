@@ -816,6 +816,15 @@ class OutputPlan:
         self.copy_digests_used: dict[str, str] = {}
 
     # -- deciding ---------------------------------------------------------------------------------
+    def continue_last(self, changed: set[str]) -> None:
+        """Start from the last build as it stands (kimsite.quick): every output kept with its bytes, the
+        facts in `changed` known to differ; what is made again is then collected over it."""
+        self._changed = changed
+        self.new = dict(self.store.outputs)
+        if isinstance(self.previous, OutputFiles):
+            self.files.held().update(self.previous.held())
+        self.copy_digests_used = dict(self.store.copy_digests)
+
     def changed(self) -> set[str]:
         if self._changed is None:
             self._changed = changed_facts(self.store.facts, self.facts) if self.incremental else set()

@@ -140,15 +140,13 @@ def _render_changed(options: BuildOptions, kept: KeptBuild, last: LastBuild, pag
     own = {f"{kind}:{rel}" for rel in edited for kind in "pb"}
     changed = {key for key, value in store.facts.items()
                if (key[:2] not in ("p:", "b:") or key in own) and facts.value(key) != value}
-    plan._changed = changed
-    plan.new = dict(store.outputs)
-    plan.files.held().update(previous.held())
-    plan.copy_digests_used = dict(store.copy_digests)
+    plan.continue_last(changed)
     stale = [rel for rel, entry in store.outputs.items() if not changed.isdisjoint(entry.deps)]
     if any(rel not in last.routes and rel != INDEX_FILE for rel in stale):
         return None  # an output this module does not know how to make again
     todo = [rel for rel in stale if rel in last.routes]
 
+    clock_moved = last.model.now != build_time()
     build_cache.start_memo(store.memo)
     made: dict = {}
     used: set[str] = set()
@@ -161,8 +159,7 @@ def _render_changed(options: BuildOptions, kept: KeptBuild, last: LastBuild, pag
                 html = _render_one(last.env, last.theme, last.config, last.model, route)
             finally:
                 build_cache.stop_recording()
-            if isinstance(html, Diagnostic) or (last.model.now != build_time() and not TIME_FACTS.isdisjoint(
-                    recorder.keys)):
+            if isinstance(html, Diagnostic) or (clock_moved and not TIME_FACTS.isdisjoint(recorder.keys)):
                 return None  # a template problem (the full build reports it) or a new read of the clock
             plan.collect(plan.store_rendered(rel, prioritize_first_image(html).encode("utf-8"), recorder.keys))
             page_made, page_hit = build_cache.take_memo()
