@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kimsite import cache as build_cache
 from kimsite import phonefirst
@@ -38,7 +38,7 @@ from kimsite.content import BODY_FIELDS, Berita, Page
 from kimsite.errors import Diagnostic, Report
 from kimsite.images import prioritize_first_image
 from kimsite.offline import SW_FILE
-from kimsite.search import INDEX_FILE
+from kimsite.search import INDEX_FILE, JSON_PART, entry_json, join_index
 from kimsite.site import OutputClaims
 
 TIME_FACTS = frozenset({"o:s|now", "*"})  # outputs that read the build's clock itself
@@ -176,8 +176,8 @@ def _render_changed(options: BuildOptions, kept: KeptBuild, last: LastBuild, pag
             plan.put_bytes(rel, data)  # before the service worker hashes every output
             remade.append(rel)
     phonefirst.finish(last.model, rendered, last.copies, report, plan.analysis_of,
-                      lambda rel: plan.digest_of(rel, last.copies), plan.reuse_or_make, plan.reuse_part,
-                      store.budgets, plan.fingerprint)
+                      lambda rel: plan.digest_of(rel, last.copies), _IndexSplice(plan, last, changed),
+                      plan.reuse_part, store.budgets, plan.fingerprint)
     if report.has_errors():
         return None
     plan.put_bytes(SW_FILE, rendered[SW_FILE])  # made in this process, like the feeds (no recorded reads)
@@ -190,6 +190,44 @@ def _render_changed(options: BuildOptions, kept: KeptBuild, last: LastBuild, pag
     return BuildResult(last.config, len(last.routes), len(plan.new), 0, time.perf_counter() - started,
                        report.warnings, rendered, last.model, last.copies, notes=[], images=last.images,
                        written=written)
+
+
+class _IndexSplice:
+    """phonefirst.finish's `make_index`: the search index with only the entries that read a changed
+    fact made again, joined with the others as kept. The model is the last build's, so its entries come
+    in the same order; an entry whose facts hold has the same text (what OutputPlan.reuse_part relies
+    on too). The file's facts grow by those of the new entries (a superset: never a stale index)."""
+
+    def __init__(self, plan: build_cache.OutputPlan, last: LastBuild, changed: set[str]) -> None:
+        self.plan, self.last, self.changed = plan, last, changed
+
+    def __call__(self, rel: str, make: Callable[[], bytes]) -> bytes:
+        plan, store = self.plan, self.plan.store
+        entry = store.outputs.get(rel)
+        prefix = f"{plan.global_key}|{JSON_PART}"
+        keys = [key for key in store.parts if key.startswith(prefix)]
+        if entry is None or self.changed.isdisjoint(entry.deps) or not keys:
+            return plan.reuse_or_make(rel, make)
+        kelurahan = {kel.kode: kel for kel in self.last.model.kelurahan}
+        fragments: list[str] = []
+        deps = set(entry.deps)
+        with build_cache.recording_hooks():
+            for key in keys:
+                old_deps, text = store.parts[key]
+                if not self.changed.isdisjoint(old_deps):
+                    kind, _, name = key[len(prefix):].partition(":")
+                    subject = kelurahan.get(name) if kind == "k" else self.last.pages.get(name)
+                    if subject is None:
+                        raise LookupError(f"no subject for search entry {key!r}")  # the server's full build runs
+                    text = plan.reuse_part(JSON_PART + key[len(prefix):],
+                                           lambda kind=kind, subject=subject: entry_json(self.last.model, kind,
+                                                                                          subject))
+                    deps.update(plan.new_parts[key][0])
+                fragments.append(text)
+        data = join_index(fragments)
+        plan.route_keys[rel] = "made:" + plan.global_key
+        plan.collect(plan.store_rendered(rel, data, deps))
+        return data
 
 
 def _write(options: BuildOptions, plan: build_cache.OutputPlan, previous: build_cache.OutputFiles,
@@ -226,5 +264,5 @@ def _remember(store: build_cache.BuildCache, plan: build_cache.OutputPlan, facts
                 values[key] = facts.value(key)
     store.outputs = plan.new
     store.facts = values
-    if plan.new_parts:
-        store.parts = plan.new_parts
+    if plan.new_parts:  # only the entries made again: the others stay, in their order
+        store.parts = {**store.parts, **plan.new_parts}

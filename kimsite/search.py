@@ -55,54 +55,70 @@ def _made(_key: str, make: Callable[[], Any]) -> Any:
     return make()
 
 
+def umkm_entry(site: Any, umkm: Any) -> list[str]:
+    kel = site.kelurahan_of(umkm)
+    kel_name = kel.display_name if kel else ""
+    category = site.config.category_names.get(umkm.kategori, umkm.kategori)
+    meta = f"{category} · {kel_name}" if kel_name and not site.single else category
+    text = _text([umkm.title, category, umkm.kategori, kel_name, kel.nama if kel else "",
+                  kel.kecamatan_nama if kel else "", *(p.nama for p in umkm.produk), umkm.alamat,
+                  umkm.body_text])
+    return [umkm.url.lstrip("/"), umkm.title, "umkm", meta, text]
+
+
+def kelurahan_entry(_site: Any, kel: Any) -> list[str]:
+    page = kel.page
+    aliases = list(page.alias) if page else []
+    extra = [page.deskripsi, *page.potensi] if page else []
+    text = _text([kel.display_name, kel.nama, *aliases, kel.kecamatan_nama, "kelurahan", *extra])
+    url = kel.url if page else f"/kecamatan/{kel.kecamatan_slug}/"
+    return [url.lstrip("/"), f"Kelurahan {kel.display_name}", "kelurahan", f"Kecamatan {kel.kecamatan_nama}", text]
+
+
+def berita_entry(site: Any, berita: Any) -> list[str]:
+    kel = site.kelurahan_of(berita)
+    date = format_date(berita.tanggal.date(), site.config.bahasa, False) if berita.tanggal else ""
+    meta = " · ".join(x for x in (date, kel.display_name if kel and not site.single else "") if x)
+    text = _text([berita.title, berita.ringkasan, *berita.tag, berita.kategori,
+                  kel.display_name if kel else "", berita.body_text[:200]])
+    return [berita.url.lstrip("/"), berita.title, "berita", meta, text]
+
+
+# An entry's part key starts with its kind; the rest names the page (source path) or kelurahan (kode).
+ENTRY_KINDS: dict[str, Callable[[Any, Any], list[str]]] = {"u": umkm_entry, "k": kelurahan_entry, "b": berita_entry}
+
+
 def build_index(site: Any, part: Part = _made) -> list[list[str]]:
     """Entries for every UMKM, kelurahan (microsite or not) and berita, in the site's own order.
     `part(key, make)` gives each entry (the build passes one that reuses entries whose facts held)."""
-    config = site.config
-    names = config.category_names
-
-    def umkm_entry(umkm: Any) -> list[str]:
-        kel = site.kelurahan_of(umkm)
-        kel_name = kel.display_name if kel else ""
-        category = names.get(umkm.kategori, umkm.kategori)
-        meta = f"{category} · {kel_name}" if kel_name and not site.single else category
-        text = _text([umkm.title, category, umkm.kategori, kel_name, kel.nama if kel else "",
-                      kel.kecamatan_nama if kel else "", *(p.nama for p in umkm.produk), umkm.alamat,
-                      umkm.body_text])
-        return [umkm.url.lstrip("/"), umkm.title, "umkm", meta, text]
-
-    def kelurahan_entry(kel: Any) -> list[str]:
-        page = kel.page
-        aliases = list(page.alias) if page else []
-        extra = [page.deskripsi, *page.potensi] if page else []
-        text = _text([kel.display_name, kel.nama, *aliases, kel.kecamatan_nama, "kelurahan", *extra])
-        url = kel.url if page else f"/kecamatan/{kel.kecamatan_slug}/"
-        return [url.lstrip("/"), f"Kelurahan {kel.display_name}", "kelurahan", f"Kecamatan {kel.kecamatan_nama}", text]
-
-    def berita_entry(berita: Any) -> list[str]:
-        kel = site.kelurahan_of(berita)
-        date = format_date(berita.tanggal.date(), config.bahasa, False) if berita.tanggal else ""
-        meta = " · ".join(x for x in (date, kel.display_name if kel and not site.single else "") if x)
-        text = _text([berita.title, berita.ringkasan, *berita.tag, berita.kategori,
-                      kel.display_name if kel else "", berita.body_text[:200]])
-        return [berita.url.lstrip("/"), berita.title, "berita", meta, text]
-
     entries: list[list[str]] = []
     for umkm in site.umkm:
-        entries.append(part("u:" + umkm.source.path, lambda umkm=umkm: umkm_entry(umkm)))
+        entries.append(part("u:" + umkm.source.path, lambda umkm=umkm: umkm_entry(site, umkm)))
     if not site.single:
         for kel in site.kelurahan:
-            entries.append(part("k:" + kel.kode, lambda kel=kel: kelurahan_entry(kel)))
+            entries.append(part("k:" + kel.kode, lambda kel=kel: kelurahan_entry(site, kel)))
     for berita in site.berita:
-        entries.append(part("b:" + berita.source.path, lambda berita=berita: berita_entry(berita)))
+        entries.append(part("b:" + berita.source.path, lambda berita=berita: berita_entry(site, berita)))
     return entries
 
 
 def index_json(site: Any, part: Part = _made) -> bytes:
     """The index as compact JSON. Each entry is kept as its own JSON text, so a rebuild that reuses
     most entries joins strings instead of serialising 15,000 lists again (same bytes as json.dumps)."""
-    fragments = build_index(site, lambda key, make: part("json:" + key, lambda: _dumps(make())))
+    fragments = build_index(site, lambda key, make: part(JSON_PART + key, lambda: _dumps(make())))
+    return join_index(fragments)
+
+
+JSON_PART = "json:"  # prefix of the part keys index_json uses
+
+
+def join_index(fragments: Iterable[str]) -> bytes:
     return ("[" + ",".join(fragments) + "]").encode("utf-8")
+
+
+def entry_json(site: Any, kind: str, subject: Any) -> str:
+    """One entry's JSON text, as index_json makes it (kimsite.quick remakes single entries)."""
+    return _dumps(ENTRY_KINDS[kind](site, subject))
 
 
 def _dumps(entry: list[str]) -> str:
