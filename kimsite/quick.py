@@ -18,6 +18,7 @@ The result equals a clean build's bytes (tests/test_quick.py compares the two af
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -47,6 +48,16 @@ TIME_FACTS = frozenset({"o:s|now", "*"})  # outputs that read the build's clock 
 def rebuild_bodies(options: BuildOptions, kept: KeptBuild, edited: Iterable[str]) -> BuildResult | None:
     """Rebuild after `edited` (site-relative paths of changed Markdown files) when only their bodies
     changed; None when that is not the case (or not certain): then no output has changed."""
+    enabled = gc.isenabled()
+    gc.disable()  # the server holds millions of objects: one full collection would cost more than this
+    try:
+        return _rebuild_bodies(options, kept, edited)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _rebuild_bodies(options: BuildOptions, kept: KeptBuild, edited: Iterable[str]) -> BuildResult | None:
     started = time.perf_counter()
     last = kept.last
     store = kept.store
