@@ -598,11 +598,27 @@ def _input_signature(options: BuildOptions, theme: Theme,
     return build_cache.text_digest(*parts)
 
 
+TIME_FACTS = frozenset({"o:s|now", "*"})  # facts of outputs that read the build's clock itself
+
+
+def agenda_ends(model: SiteModel) -> list[dt.datetime]:
+    return [a.selesai or a.mulai for a in model.agenda if (a.selesai or a.mulai) is not None]
+
+
+def clock_holds(then: dt.datetime, now: dt.datetime, ends: list[dt.datetime], facts: dict[str, str]) -> bool:
+    """A build made at `then` is what a build at `now` would make: the same moment, or the same day
+    (parsing depends on the date), no agenda end passed in between, and no output reading the time."""
+    if now == then:
+        return True
+    if now.date() != then.date() or not TIME_FACTS.isdisjoint(facts):
+        return False
+    return all((end < then) == (end < now) for end in ends)
+
+
 def _snapshot(inputs: str, now: dt.datetime, model: SiteModel, store: build_cache.BuildCache, pages: int,
               images: int, warnings: list[Diagnostic]) -> dict:
     """What a later build needs to tell, without reading any source, that its output would be the same."""
-    ends = [a.selesai or a.mulai for a in model.agenda if (a.selesai or a.mulai) is not None]
-    return {"inputs": inputs, "now": now, "date": now.date().isoformat(), "agenda_ends": ends,
+    return {"inputs": inputs, "now": now, "agenda_ends": agenda_ends(model),
             "pages": pages, "images": images, "warnings": list(warnings)}
 
 
@@ -613,12 +629,8 @@ def _unchanged_output(options: BuildOptions, store: build_cache.BuildCache, inpu
     snap = store.snapshot
     if not snap or snap.get("inputs") != inputs or not store.outputs:
         return None
-    if snap["now"] != now:
-        time_facts = "*" in store.facts or "o:s|now" in store.facts
-        if time_facts or snap["date"] != now.date().isoformat():
-            return None
-        if any((end < snap["now"]) != (end < now) for end in snap["agenda_ends"]):
-            return None
+    if not clock_holds(snap["now"], now, snap["agenda_ends"], store.facts):
+        return None
     out = options.output
     if store.out_dir != str(out.resolve()) or not (out / MARKER).is_file():
         return None

@@ -7,11 +7,12 @@ is an existing page whose front matter and everything else but the body are exac
 rest of the site *is* the last build's: the model, the routes, the output claims, images and copies
 all stay. What remains is the general machinery on a handful of pages: re-parse and render those files,
 swap the new body into the page object the model holds, ask the cache which outputs read that page
-(their recorded facts), render those again, redo the search index, feeds and service worker from the
-kept parts, and write only the files whose bytes changed.
+(their recorded facts), render those again, splice the search index (only entries that read a changed
+fact are made again), redo the feeds and service worker, and write only the files whose bytes changed.
 
 Anything else — a new, deleted or renamed file, a change in front matter, a problem in the new body,
-an image in the body, another day on the clock — returns None, and the server runs the full build.
+an image in the body, another day on the clock or an agenda ending in between — returns None, and the
+server runs the full build.
 The result equals a clean build's bytes (tests/test_quick.py compares the two after each kind of edit).
 """
 
@@ -26,6 +27,7 @@ from collections.abc import Callable, Iterable
 from kimsite import cache as build_cache
 from kimsite import phonefirst
 from kimsite.build import (
+    TIME_FACTS,
     BuildOptions,
     BuildResult,
     KeptBuild,
@@ -33,7 +35,9 @@ from kimsite.build import (
     _feeds,
     _parse_one,
     _render_one,
+    agenda_ends,
     build_time,
+    clock_holds,
 )
 from kimsite.content import BODY_FIELDS, Berita, Page
 from kimsite.errors import Diagnostic, Report
@@ -41,8 +45,6 @@ from kimsite.images import prioritize_first_image
 from kimsite.offline import SW_FILE
 from kimsite.search import INDEX_FILE, JSON_PART, entry_json, join_index
 from kimsite.site import OutputClaims
-
-TIME_FACTS = frozenset({"o:s|now", "*"})  # outputs that read the build's clock itself
 
 
 def rebuild_bodies(options: BuildOptions, kept: KeptBuild, edited: Iterable[str]) -> BuildResult | None:
@@ -64,7 +66,7 @@ def _rebuild_bodies(options: BuildOptions, kept: KeptBuild, edited: Iterable[str
     if last is None or last.options != options or not isinstance(store, build_cache.BuildCache):
         return None
     edited = sorted(set(edited))
-    if not edited or not _same_clock(last, store):
+    if not edited or not clock_holds(last.model.now, build_time(), agenda_ends(last.model), store.facts):
         return None
     fresh = []
     for rel in edited:
@@ -85,19 +87,6 @@ def _rebuild_bodies(options: BuildOptions, kept: KeptBuild, edited: Iterable[str
     if result is not None:
         kept.last = dataclasses.replace(last, page_fps=page_fps, body_fps=body_fps)
     return result
-
-
-def _same_clock(last: LastBuild, store: build_cache.BuildCache) -> bool:
-    """The model's clock gives the same answers now: the same day (parsing depends on the date), no
-    agenda end passed since, and no output that reads the time itself unless it is the very same."""
-    now = build_time()
-    then = last.model.now
-    if now == then:
-        return True
-    if now.date() != then.date() or not TIME_FACTS.isdisjoint(store.facts):
-        return False
-    ends = [a.selesai or a.mulai for a in last.model.agenda if (a.selesai or a.mulai) is not None]
-    return all((end < then) == (end < now) for end in ends)
 
 
 def _reparse(last: LastBuild, store: build_cache.BuildCache, tables: tuple[dict[str, str], set[str]],
@@ -193,7 +182,7 @@ def _render_changed(options: BuildOptions, kept: KeptBuild, last: LastBuild, pag
         return None
     plan.put_bytes(SW_FILE, rendered[SW_FILE])  # made in this process, like the feeds (no recorded reads)
     remade.append(SW_FILE)
-    # the search index, when made again, was collected with what it read (OutputPlan.reuse_or_make)
+    # the search index, when made again, was collected with what it read (_IndexSplice)
 
     written = _write(options, plan, previous, [*todo, *remade, INDEX_FILE])
     _remember(store, plan, facts, changed)
@@ -215,9 +204,11 @@ class _IndexSplice:
     def __call__(self, rel: str, make: Callable[[], bytes]) -> bytes:
         plan, store = self.plan, self.plan.store
         entry = store.outputs.get(rel)
+        if entry is None or self.changed.isdisjoint(entry.deps):
+            return plan.reuse_or_make(rel, make)  # kept as it is
         prefix = f"{plan.global_key}|{JSON_PART}"
         keys = [key for key in store.parts if key.startswith(prefix)]
-        if entry is None or self.changed.isdisjoint(entry.deps) or not keys:
+        if not keys:
             return plan.reuse_or_make(rel, make)
         kelurahan = {kel.kode: kel for kel in self.last.model.kelurahan}
         fragments: list[str] = []

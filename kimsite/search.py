@@ -102,14 +102,14 @@ def build_index(site: Any, part: Part = _made) -> list[list[str]]:
     return entries
 
 
+JSON_PART = "json:"  # prefix of the part keys index_json uses
+
+
 def index_json(site: Any, part: Part = _made) -> bytes:
     """The index as compact JSON. Each entry is kept as its own JSON text, so a rebuild that reuses
     most entries joins strings instead of serialising 15,000 lists again (same bytes as json.dumps)."""
     fragments = build_index(site, lambda key, make: part(JSON_PART + key, lambda: _dumps(make())))
     return join_index(fragments)
-
-
-JSON_PART = "json:"  # prefix of the part keys index_json uses
 
 
 def join_index(fragments: Iterable[str]) -> bytes:
