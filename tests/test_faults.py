@@ -191,8 +191,10 @@ def test_sigkill_during_a_build_keeps_the_previous_output(built, mode: str) -> N
             killed_mid_build += 1
         process.communicate(timeout=60)
         if tree_bytes(site / "build") != before:
-            # Only a kill after the swap/merge finished may change build/, and then it is the new site.
-            assert "Usaha Nomor Tiga" in page.read_text("utf-8")
+            # Only a kill after the swap/merge finished may change build/, and then it is the new site;
+            # or a kill inside the journaled merge, whose undo journal the next build rolls back (below).
+            if not any(".kimsite-undo-" in name for name in leftovers(site)):
+                assert "Usaha Nomor Tiga" in page.read_text("utf-8")
             break
     assert killed_mid_build >= 1, "the kill never landed during a build"
     # Whatever the kills left, the next build cleans it and produces the new site.
