@@ -399,3 +399,31 @@ def test_time_passing_an_agenda_end_is_a_change_even_when_no_file_changed(tmp_pa
     # and a rebuild a little later on the same side of every agenda's end is the no-change fast path
     assert build_site(site, env={"SOURCE_DATE_EPOCH": str(int(after_start) + 60)}).exit_code == 0
     assert tree_bytes(site / "build") == later
+
+
+def test_an_old_build_folder_beside_the_site_is_not_an_input(tmp_path, monkeypatch):
+    """Building with `-o elsewhere` must not sign every file of an old `build/` (the no-change path
+    would stat thousands of files for nothing, and any change there would force a full build)."""
+    site = _site(tmp_path)
+    _api_build(site, monkeypatch)  # the old build/ inside the site folder
+    elsewhere = tmp_path / "elsewhere"
+    _api_build(site, monkeypatch, out_dir=elsewhere)
+    (site / "build/kelurahan/purwantoro/umkm/jamu-bu-tin/index.html").write_text("diubah", encoding="utf-8")
+    again = _api_build(site, monkeypatch, out_dir=elsewhere)
+    assert again.model is None and again.written == 0  # the no-change fast path: nothing was read
+
+
+def test_a_wilayah_file_inside_an_output_folder_is_still_an_input(tmp_path, monkeypatch):
+    site = _site(tmp_path)
+    _api_build(site, monkeypatch)
+    config = (site / "site.yaml").read_text(encoding="utf-8")
+    (site / "build/wilayah.csv").write_bytes((site / "data/wilayah.csv").read_bytes())
+    (site / "site.yaml").write_text(config.replace("wilayah: data/wilayah.csv", "")
+                                    + "\nwilayah: build/wilayah.csv\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    _api_build(site, monkeypatch, out_dir=elsewhere)
+    rows = (site / "build/wilayah.csv").read_text(encoding="utf-8").replace("Purwantoro", "Purwantoro Baru")
+    (site / "build/wilayah.csv").write_text(rows, encoding="utf-8")
+    again = _api_build(site, monkeypatch, out_dir=elsewhere)
+    assert again.model is not None
+    assert any(b"Purwantoro Baru" in data for data in tree_bytes(elsewhere).values())
