@@ -102,9 +102,12 @@ class _Collector(HTMLParser):
 
 # Only these tags can fetch anything; feeding the parser just them (and inline script bodies) gives the
 # same result ~20× faster than parsing a whole page (the build checks every page of a 10,000-page site).
+# The attributes are matched as an unrolled loop (runs of plain characters between quoted values),
+# which is linear and ~2× faster than one character per repetition.
+_ATTRS = r"[^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>"
 _FETCHING_TAG = re.compile(
-    r"<!--.*?-->|<script\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>.*?</script\s*>|"
-    r"<(?:link|" + "|".join(t for t in RESOURCE_ATTRS if t != "script") + r")\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
+    r"<!--.*?-->|<script\b" + _ATTRS + r".*?</script\s*>|"
+    r"<(?:link|" + "|".join(t for t in RESOURCE_ATTRS if t != "script") + r")\b" + _ATTRS,
     re.I | re.S)
 
 
@@ -130,32 +133,50 @@ _SCRIPT_END = re.compile(r"</script\s*>\Z", re.I)
 
 
 def _plain_resources(pieces: list[str]) -> PageResources | None:
-    collector = _Collector()
+    found = PageResources()
     for piece in pieces:
-        match = _PLAIN_TAG.match(piece)
-        if match is None:
+        # Most tags repeat from page to page (the same stylesheet, icon or image at the same depth):
+        # each distinct tag is read once. Scripts carry per-page bodies (JSON-LD), so they are not kept.
+        effect = _plain_effect(piece) if piece[1:7].lower() == "script" else _remembered_effect(piece)
+        if effect is None:
             return None
-        tag = match.group(1).lower()
-        attrs = [(name.lower(), (htmllib.unescape(value) if "&" in value else value) if given else None)
-                 for name, given, value in _PLAIN_ATTR.findall(match.group(2))]
-        self_closing = match.group(3) == "/"
-        rest = piece[match.end():]
-        if tag == "script":
-            end = _SCRIPT_END.search(rest)
-            if self_closing or end is None or "<" in rest[:end.start()]:
-                return None
-            body = rest[:end.start()]
-            collector.handle_starttag(tag, attrs)
-            if body:
-                collector.handle_data(body)
-            collector.handle_endtag(tag)
-        elif rest:
+        for into, values in zip((found.urls, found.stylesheets, found.scripts, found.blocking_scripts), effect,
+                                strict=True):
+            into.extend(values)
+    return found
+
+
+def _plain_effect(piece: str) -> tuple[tuple[str, ...], ...] | None:
+    """What one plain tag adds to a page's resources, or None when it is not plain."""
+    match = _PLAIN_TAG.match(piece)
+    if match is None:
+        return None
+    collector = _Collector()
+    tag = match.group(1).lower()
+    attrs = [(name.lower(), (htmllib.unescape(value) if "&" in value else value) if given else None)
+             for name, given, value in _PLAIN_ATTR.findall(match.group(2))]
+    self_closing = match.group(3) == "/"
+    rest = piece[match.end():]
+    if tag == "script":
+        end = _SCRIPT_END.search(rest)
+        if self_closing or end is None or "<" in rest[:end.start()]:
             return None
-        elif self_closing:
-            collector.handle_startendtag(tag, attrs)
-        else:
-            collector.handle_starttag(tag, attrs)
-    return collector.found
+        body = rest[:end.start()]
+        collector.handle_starttag(tag, attrs)
+        if body:
+            collector.handle_data(body)
+        collector.handle_endtag(tag)
+    elif rest:
+        return None
+    elif self_closing:
+        collector.handle_startendtag(tag, attrs)
+    else:
+        collector.handle_starttag(tag, attrs)
+    found = collector.found
+    return tuple(found.urls), tuple(found.stylesheets), tuple(found.scripts), tuple(found.blocking_scripts)
+
+
+_remembered_effect = functools.lru_cache(maxsize=8192)(_plain_effect)
 
 
 Analysis = Callable[[str], "tuple[PageResources, int | None, int] | None"]  # page file → `analyse()` of it

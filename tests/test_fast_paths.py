@@ -59,11 +59,16 @@ def test_absolute_url_matches_quote(url: str) -> None:
 
 
 def reference_page_resources(html: str):  # noqa: ANN201 - PageResources
-    """The original: every fetching tag fed to HTMLParser."""
-    from kimsite.budgets import _FETCHING_TAG, _Collector
+    """The original: every fetching tag (found with the first, one-character-per-step pattern) fed to
+    HTMLParser."""
+    from kimsite.budgets import RESOURCE_ATTRS, _Collector
 
+    fetching = re.compile(
+        r"<!--.*?-->|<script\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>.*?</script\s*>|"
+        r"<(?:link|" + "|".join(t for t in RESOURCE_ATTRS if t != "script") + r")\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
+        re.I | re.S)
     parser = _Collector()
-    parser.feed("".join(m.group(0) for m in _FETCHING_TAG.finditer(html) if not m.group(0).startswith("<!--")))
+    parser.feed("".join(m.group(0) for m in fetching.finditer(html) if not m.group(0).startswith("<!--")))
     parser.close()
     return parser.found
 
@@ -81,7 +86,9 @@ HTML_PARTS = st.sampled_from([
     '<input src="i.png" type="image">',
     '<source type="image/webp" srcset="a.webp 1w">', '<video poster="p.jpg" src="v.mp4">', '<iframe src="//x.org/">',
     '<object data="o.swf">', "<!-- <img src=\"hidden.jpg\"> -->", "<p>text & more</p>", "<a href=\"x\">x</a>", "<",
-    ">", '"', "'", "\u00a0", '<img src="a.jpg"\u00a0alt="b">', '<img src="a.jpg" data-x="1" alt>',
+    ">", '"', "'", "\u00a0", '<img alt="a>b" src="q.jpg">', "<img alt='it\"s' src=\"r.jpg\">",
+    '<img src="open.jpg', '<link rel="icon" href="f.ico" title=\'a"b\'>',
+    '<img src="a.jpg"\u00a0alt="b">', '<img src="a.jpg" data-x="1" alt>',
 ])
 
 
