@@ -234,11 +234,15 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
 
     wilayah = load_wilayah(site_dir, config, report)
     theme = load_theme(site_dir, config)
-    store, notes = _open_cache(options, kept, lang)
     signatures: dict[str, build_cache.Signature | None] = {}  # every input file's, read once for this build
     signing = options.write and options.use_cache and kept is None
     inputs = _input_signature(options, theme, config, signatures) if signing else ""
-    unchanged = _unchanged_output(options, store, inputs, now, config, notes, started) if inputs else None
+    record = build_cache.load_record(site_dir) if inputs else None
+    unchanged = _unchanged_output(options, record, inputs, now, config, [], started) if record else None
+    if unchanged is None:
+        store, notes = _open_cache(options, kept, lang)
+        if inputs and record is None:  # no record to trust: the cache itself may still tell
+            unchanged = _unchanged_output(options, build_cache.record_of(store), inputs, now, config, notes, started)
     if unchanged is not None:
         say("tidak ada masukan yang berubah sejak build terakhir (no input changed since the last build)")
         say(f"{unchanged.files} berkas di {options.output} sudah terbaru; tidak ada yang ditulis (output up to date)")
@@ -606,7 +610,7 @@ def _input_signature(options: BuildOptions, theme: Theme, config: SiteConfig,
     return build_cache.text_digest(*parts)
 
 
-TIME_FACTS = frozenset({"o:s|now", "*"})  # facts of outputs that read the build's clock itself
+TIME_FACTS = build_cache.TIME_FACTS
 
 
 def agenda_ends(model: SiteModel) -> list[dt.datetime]:
@@ -630,28 +634,28 @@ def _snapshot(inputs: str, now: dt.datetime, model: SiteModel, store: build_cach
             "pages": pages, "images": images, "warnings": list(warnings)}
 
 
-def _unchanged_output(options: BuildOptions, store: build_cache.BuildCache, inputs: str, now: dt.datetime,
+def _unchanged_output(options: BuildOptions, record: build_cache.NoChangeRecord, inputs: str, now: dt.datetime,
                       config: SiteConfig, notes: list[str], started: float) -> BuildResult | None:
     """The no-change fast path: every input file and option as last time, the clock on the same side
     of every agenda's end and on the same day, and the output folder exactly as kimsite left it."""
-    snap = store.snapshot
-    if not snap or snap.get("inputs") != inputs or not store.outputs:
+    snap = record.snapshot
+    if not snap or snap.get("inputs") != inputs or not record.outputs:
         return None
-    if not clock_holds(snap["now"], now, snap["agenda_ends"], store.facts):
+    if not clock_holds(snap["now"], now, snap["agenda_ends"], record.time_facts):
         return None
     out = options.output
-    if store.out_dir != str(out.resolve()) or not (out / MARKER).is_file():
+    if record.out_dir != str(out.resolve()) or not (out / MARKER).is_file():
         return None
-    if set(files_under(out)) - {MARKER} != set(store.outputs):
+    if set(files_under(out)) - {MARKER} != set(record.outputs):
         return None
     root = str(out.absolute())
-    for rel, entry in store.outputs.items():
-        if entry.signature is None or build_cache.file_signature(os.path.join(root, rel)) != entry.signature:
+    for rel, signature in record.outputs.items():
+        if signature is None or build_cache.file_signature(os.path.join(root, rel)) != signature:
             return None
     files = build_cache.OutputFiles(out.absolute(), out.absolute())
-    for rel in store.outputs:
+    for rel in record.outputs:
         files.set_file(rel, "out")
-    return BuildResult(config, snap["pages"], len(store.outputs), 0, time.perf_counter() - started,
+    return BuildResult(config, snap["pages"], len(record.outputs), 0, time.perf_counter() - started,
                        list(snap["warnings"]), files, None, {}, notes=notes,  # type: ignore[arg-type]
                        images=snap["images"], written=0)
 

@@ -47,9 +47,11 @@ from kimsite.site import Kecamatan, KelurahanEntry, SiteModel
 
 CACHE_DIR = ".kimsite-cache"
 CACHE_FILE = "build.cache"
+RECORD_FILE = "nochange.record"  # what a no-change rebuild needs, without loading CACHE_FILE (see `NoChangeRecord`)
 MAGIC = b"KIMSITE-CACHE\n"
 FORMAT = 5
 SITE_METHODS = frozenset({"is_past", "upcoming", "past", "kelurahan_of"})
+TIME_FACTS = frozenset({"o:s|now", "*"})  # facts of outputs that read the build's clock itself
 
 
 def digest(data: bytes) -> str:
@@ -150,17 +152,7 @@ def load(site_dir: Path) -> tuple[BuildCache, str | None]:
     if not path.exists():
         return BuildCache(code=code_key()), None
     try:
-        data = path.read_bytes()
-        if not data.startswith(MAGIC):
-            raise ValueError("bukan berkas cache kimsite (not a kimsite cache file)")
-        header_end = data.index(b"\n", len(MAGIC))
-        fmt, version, python, checksum = data[len(MAGIC):header_end].decode("ascii").split(" ")
-        if int(fmt) != FORMAT or version != __version__ or python != _python_tag():
-            raise ValueError(f"dari versi lain (from another version: {version}, format {fmt})")
-        payload = data[header_end + 1:]
-        if digest(payload) != checksum:
-            raise ValueError("isi tidak cocok dengan hash-nya (checksum mismatch)")
-        cache = pickle.loads(payload)
+        cache = _read_checked(path)
         if not isinstance(cache, BuildCache) or any(f.name not in vars(cache) for f in dataclasses.fields(cache)):
             raise ValueError("isi tidak dikenal (unknown content)")
     except Exception as exc:  # noqa: BLE001 - any problem means: do not trust it
@@ -170,35 +162,94 @@ def load(site_dir: Path) -> tuple[BuildCache, str | None]:
     return cache, None
 
 
+def _read_checked(path: Path) -> Any:
+    """The pickled value of a file `_write_checked` wrote; ValueError (or any other) if it is not one."""
+    data = path.read_bytes()
+    if not data.startswith(MAGIC):
+        raise ValueError("bukan berkas cache kimsite (not a kimsite cache file)")
+    header_end = data.index(b"\n", len(MAGIC))
+    fmt, version, python, checksum = data[len(MAGIC):header_end].decode("ascii").split(" ")
+    if int(fmt) != FORMAT or version != __version__ or python != _python_tag():
+        raise ValueError(f"dari versi lain (from another version: {version}, format {fmt})")
+    payload = data[header_end + 1:]
+    if digest(payload) != checksum:
+        raise ValueError("isi tidak cocok dengan hash-nya (checksum mismatch)")
+    return pickle.loads(payload)
+
+
 def _python_tag() -> str:
     return f"py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
+@dataclass
+class NoChangeRecord:
+    """Everything the no-change fast path checks, saved beside the cache in a file of its own: at
+    100,000 pages the whole cache is ~430 MB, and loading it only to find nothing changed took
+    most of a no-change rebuild's time and ~1.9 GB of memory. It is trusted only while the cache
+    file it was saved with is exactly there (`cache_file`: that file's signature) and kimsite's code
+    is the same; otherwise the build loads the cache and decides from that, as before."""
+
+    code: str
+    cache_file: Signature | None
+    out_dir: str
+    snapshot: dict
+    time_facts: dict[str, str]  # the facts in TIME_FACTS that some output read (what `clock_holds` needs)
+    outputs: dict[str, Signature | None]  # every output file → its signature when written
+
+
+def record_of(cache: BuildCache, cache_file: Signature | None = None) -> NoChangeRecord:
+    return NoChangeRecord(cache.code, cache_file, cache.out_dir, cache.snapshot or {},
+                          {key: cache.facts[key] for key in TIME_FACTS if key in cache.facts},
+                          {rel: entry.signature for rel, entry in cache.outputs.items()})
+
+
+def load_record(site_dir: Path) -> NoChangeRecord | None:
+    """The saved `NoChangeRecord`, or None when there is none to trust (a missing, damaged or stale
+    record is never an error: the build then reads the cache itself)."""
+    try:
+        record = _read_checked(site_dir / CACHE_DIR / RECORD_FILE)
+    except Exception:  # noqa: BLE001 - any problem: do not use it
+        return None
+    if (not isinstance(record, NoChangeRecord) or record.code != code_key()
+            or record.cache_file is None or record.cache_file != file_signature(cache_path(site_dir))):
+        return None
+    return record
+
+
 def save(site_dir: Path, cache: BuildCache) -> None:
-    """Write atomically (temp file + rename); a failure to write the cache never fails the build."""
+    """Write atomically (temp file + rename), then the no-change record that names the file just
+    written; a failure to write the cache never fails the build."""
     folder = site_dir / CACHE_DIR
     try:
         folder.mkdir(exist_ok=True)
-        tmp = folder / f"{CACHE_FILE}.tmp-{os.getpid()}"
-        with open(tmp, "wb") as handle:
-            # Streamed (no second copy of the payload in memory); the hash goes into a fixed-size header.
-            header = MAGIC + f"{FORMAT} {__version__} {_python_tag()} ".encode("ascii")
-            handle.write(header + b"0" * 32 + b"\n")
-            hashing = _HashingWriter(handle)
-            # Pickling makes a small tuple per object it reduces, and at 100,000 pages the collector
-            # then walks the whole build's heap again and again: 6.7 → 5.2 s of the save with it paused.
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
-                pickle.dump(cache, hashing, protocol=pickle.HIGHEST_PROTOCOL)
-            finally:
-                if enabled:
-                    gc.enable()
-            handle.seek(len(header))
-            handle.write(hashing.hasher.hexdigest().encode("ascii"))
-        os.replace(tmp, folder / CACHE_FILE)
+        with contextlib.suppress(FileNotFoundError):  # never left naming an older cache file
+            (folder / RECORD_FILE).unlink()
+        _write_checked(folder / CACHE_FILE, cache)
+        if cache.snapshot:
+            _write_checked(folder / RECORD_FILE, record_of(cache, file_signature(folder / CACHE_FILE)))
     except OSError:
         pass
+
+
+def _write_checked(path: Path, value: Any) -> None:
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as handle:
+        # Streamed (no second copy of the payload in memory); the hash goes into a fixed-size header.
+        header = MAGIC + f"{FORMAT} {__version__} {_python_tag()} ".encode("ascii")
+        handle.write(header + b"0" * 32 + b"\n")
+        hashing = _HashingWriter(handle)
+        # Pickling makes a small tuple per object it reduces, and at 100,000 pages the collector
+        # then walks the whole build's heap again and again: 6.7 → 3.5 s of the save with it paused.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            pickle.dump(value, hashing, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            if enabled:
+                gc.enable()
+        handle.seek(len(header))
+        handle.write(hashing.hasher.hexdigest().encode("ascii"))
+    os.replace(tmp, path)
 
 
 class _HashingWriter:

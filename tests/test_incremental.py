@@ -427,3 +427,60 @@ def test_a_wilayah_file_inside_an_output_folder_is_still_an_input(tmp_path, monk
     again = _api_build(site, monkeypatch, out_dir=elsewhere)
     assert again.model is not None
     assert any(b"Purwantoro Baru" in data for data in tree_bytes(elsewhere).values())
+
+
+def _count_cache_loads(monkeypatch) -> list[int]:
+    loads: list[int] = []
+    real_load = cache.load
+
+    def counting_load(site_dir):
+        loads.append(1)
+        return real_load(site_dir)
+
+    monkeypatch.setattr(cache, "load", counting_load)
+    return loads
+
+
+def test_a_no_change_rebuild_reads_the_small_record_not_the_cache(tmp_path, monkeypatch):
+    site = _site(tmp_path)
+    first = _api_build(site, monkeypatch)
+    assert (site / cache.CACHE_DIR / cache.RECORD_FILE).is_file()
+    loads = _count_cache_loads(monkeypatch)
+    again = _api_build(site, monkeypatch)
+    assert again.model is None and again.written == 0 and again.files == first.files
+    assert loads == []  # decided from the record alone
+    _edit_content(site)
+    edited = _api_build(site, monkeypatch)
+    assert edited.model is not None and edited.written > 0 and loads == [1]
+    assert _api_build(site, monkeypatch).model is None and loads == [1]  # the record was written again
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+
+
+def test_a_record_is_not_trusted_once_the_cache_beside_it_changed(tmp_path):
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    path = site / cache.CACHE_DIR / cache.CACHE_FILE
+    data = path.read_bytes()
+    middle = len(data) // 2
+    path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
+    result = build_site(site)  # no input changed, but the cache did: it is read, and found damaged
+    assert result.exit_code == 0, result.output
+    assert "rusak atau dibuat versi lain" in result.output
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "removed"])
+def test_a_damaged_record_is_ignored_and_the_cache_decides(tmp_path, monkeypatch, damage):
+    site = _site(tmp_path)
+    _api_build(site, monkeypatch)
+    record = site / cache.CACHE_DIR / cache.RECORD_FILE
+    if damage == "garbage":
+        record.write_bytes(b"KIMSITE-CACHE\nbukan")
+    elif damage == "truncated":
+        record.write_bytes(record.read_bytes()[:100])
+    else:
+        record.unlink()
+    loads = _count_cache_loads(monkeypatch)
+    again = _api_build(site, monkeypatch)
+    assert again.model is None and again.written == 0 and not again.notes  # still the fast path, no note
+    assert loads == [1]
