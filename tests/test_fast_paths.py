@@ -293,3 +293,58 @@ def test_nik_pattern_matches_the_reference(parts: list[str]) -> None:
     found, expected = NIK_RE.search(text), REFERENCE_NIK.search(text)
     assert (found and found.span()) == (expected and expected.span())
     assert [m.span() for m in NIK_RE.finditer(text)] == [m.span() for m in REFERENCE_NIK.finditer(text)]
+
+
+def _recorded(source: str, **globals_: object) -> tuple[str, set[str]]:
+    import jinja2
+
+    from kimsite import cache
+
+    env = cache.RecordingEnvironment(loader=jinja2.DictLoader({"t.html": source}))
+    env.globals.update(globals_)
+    recorder = cache.start_recording()
+    try:
+        html = env.get_template("t.html").render(items=[1, 2])
+    finally:
+        cache.stop_recording()
+    return html, recorder.keys
+
+
+def test_a_plain_global_called_inside_a_block_or_loop_is_recorded() -> None:
+    """Jinja passes `_block_vars` / `_loop_vars` to every call made inside a block or loop; those are
+    not the caller's arguments, so `kartu(url)` there is still re-asked by the next build."""
+    def kartu(url: str) -> str:
+        return "kartu" + url
+
+    html, keys = _recorded("{% block og %}{{ kartu('/a/') }}{% endblock %}"
+                           "{% for i in items %}{{ kartu('/b/') }}{% endfor %}", kartu=kartu)
+    assert html == "kartu/a/kartu/b/kartu/b/"
+    assert {"g:kartu\0str:/a/", "g:kartu\0str:/b/"} <= keys
+
+
+def test_direct_calls_keep_what_jinja_passes_to_context_functions() -> None:
+    import jinja2
+
+    @jinja2.pass_context
+    def where(context: jinja2.runtime.Context, suffix: str = "") -> str:
+        return f"{context.get('j', '-')}{context.get('k', '-')}{suffix}"
+
+    @jinja2.pass_environment
+    def env_name(environment: jinja2.Environment) -> str:
+        return type(environment).__name__
+
+    def plain(*args: object, **kwargs: object) -> str:
+        return f"{args}{sorted(kwargs)}"
+
+    def stops() -> str:
+        raise StopIteration
+
+    source = ("{% for i in items %}{% set j = i * 10 %}{{ where('!') }}{% endfor %}|{{ env_name() }}|"
+              "{% block b %}{% set k = 3 %}{{ plain(1, k=2) }}{{ where() }}{% endblock %}|{{ stops() is undefined }}")
+    functions = {"where": where, "env_name": env_name, "plain": plain, "stops": stops}
+    html, _keys = _recorded(source, **functions)
+    plain_env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": source}))
+    plain_env.globals.update(functions)
+    expected = plain_env.get_template("t.html").render(items=[1, 2])
+    assert html == expected.replace("Environment", "RecordingEnvironment")
+    assert "(1,)['k']" in html and "True" in html
