@@ -401,9 +401,6 @@ def _global_name(context: Context, func: Any) -> str:
     return ""
 
 
-_FRAME_VARS = ("_block_vars", "_loop_vars")  # what Jinja passes to every call made inside a block or loop
-
-
 def _call_key(obj: Any) -> Any:
     """What Jinja's pass-argument check of `obj` depends on, for plain functions and bound methods
     (their `jinja_pass_arg` is the function's); None for anything else."""
@@ -420,17 +417,19 @@ _PLAIN_CALLS: dict[Any, bool] = {}  # function → called as it is (no context, 
 
 class RecordingContext(Context):
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
-        own = {k: v for k, v in kwargs.items() if k not in _FRAME_VARS} if kwargs else kwargs
+        # `kwargs` is this call's own dict: the frame variables are taken out, and put back for Jinja
+        block_vars = kwargs.pop("_block_vars", None)
+        loop_vars = kwargs.pop("_loop_vars", None)
         rec = _ACTIVE
-        if rec is not None and (args or own):
-            if (getattr(__obj, "__self__", None) is None and not own
+        if rec is not None and (args or kwargs):
+            if (getattr(__obj, "__self__", None) is None and not kwargs
                     and all(isinstance(a, _PLAIN) for a in args)):
                 name = _global_name(__self, __obj)
                 if name:  # e.g. kartu(current_url): a global computed from plain values, re-asked next build
                     rec.keys.add("g:" + name + "\0" + "\0".join(f"{type(a).__name__}:{a}" for a in args))
             for arg in args:
                 rec.deep(arg)
-            for arg in own.values():
+            for arg in kwargs.values():
                 rec.deep(arg)
         # ~36 calls a page (url(), abs_url(), ld.…): a function known to take no context is called
         # directly, without Jinja's two attribute probes per call (what `Context.call` does first).
@@ -441,10 +440,14 @@ class RecordingContext(Context):
                 plain = _PLAIN_CALLS[key] = getattr(__obj, "jinja_pass_arg", None) is None
             if plain:
                 try:
-                    return __obj(*args, **own)
+                    return __obj(*args, **kwargs)
                 except StopIteration:
                     return __self.environment.undefined("value was undefined because a callable raised a"
                                                         " StopIteration exception")
+        if block_vars is not None:
+            kwargs["_block_vars"] = block_vars
+        if loop_vars is not None:
+            kwargs["_loop_vars"] = loop_vars
         return super().call(__obj, *args, **kwargs)
 
 
