@@ -115,7 +115,7 @@ def snapshot_code(workdir: Path) -> Path:
 def kimsite_cmd(site: Path, core: bool, jobs: int | None, out: Path | None = None) -> list[str]:
     args = ["build", str(site), "-q"] + ([f"-j{jobs}"] if jobs else []) + (["-o", str(out)] if out else [])
     code = (CORE_PATCH if core else "") + (
-        f"import sys; from kimsite.cli import main; sys.argv = ['kimsite'] + {args!r}; main()")
+        f"import sys; from kimsite.cli import run; sys.argv = ['kimsite'] + {args!r}; run()")
     return [sys.executable, "-c", code]
 
 

@@ -1,3 +1,3 @@
-from kimsite.cli import main
+from kimsite.cli import run
 
-main()
+run()

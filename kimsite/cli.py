@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 content or configuration errors, 2 wrong usage.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,6 +41,32 @@ def _print_diagnostics(error: KimsiteError) -> None:
     else:
         summary = f"Build gagal: {len(errors)} galat, {len(warnings)} peringatan. Keluaran sebelumnya tidak diubah."
     click.secho(summary, err=True, fg="red")
+
+
+_quick_exit = False  # set by `build`: see `run`
+
+
+def run() -> None:
+    """The `kimsite` command (`main` as a process). After `kimsite build` the process ends without
+    the interpreter's teardown: freeing a build's million objects one by one took ~0.3 s of a
+    one-edit rebuild at 10,000 pages, after every file was written and closed. Anything but a
+    normal exit (a crash, another command) goes the usual way."""
+    try:
+        main()
+    except SystemExit as exc:
+        if not _quick_exit:
+            raise
+        code = exc.code
+        if not isinstance(code, int):
+            if code is not None:
+                print(code, file=sys.stderr)
+            code = 0 if code is None else 1
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:
+            code = code or 1
+        os._exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,6 +117,8 @@ def build(site_dir: Path, out_dir: Path | None, base_url: str | None, drafts: bo
     from kimsite.build import BuildOptions
     from kimsite.build import build as run_build
 
+    global _quick_exit
+    _quick_exit = True
     if not site_dir.is_dir():
         raise click.BadParameter(f"folder `{site_dir}` tidak ada (does not exist)", param_hint="SITE_DIR")
     from kimsite.progress import ProgressBar

@@ -135,3 +135,32 @@ def test_quiet_and_verbose(tmp_path):
     assert verbose.exit_code == 0
     assert "peringatan:" in verbose.output and "halaman" in verbose.output
     assert len(verbose.output.splitlines()) > 3  # each phase
+
+
+def test_the_command_as_a_process_exits_with_the_build_code_and_every_message(tmp_path):
+    """`kimsite build` as a process ends without the interpreter's teardown (kimsite.cli.run): its
+    messages must still all arrive, the exit code must be the build's, the cache must be complete."""
+    site = make_site(tmp_path)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+    ok = subprocess.run([PYTHON, "-m", "kimsite", "build", str(site)], capture_output=True, text=True,
+                        env=env, timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    assert "halaman" in ok.stdout and ok.stdout.endswith("\n")
+    from kimsite import cache
+
+    assert cache.load_record(site) is not None  # the cache and its record were written and closed
+    assert cache.load(site)[1] is None
+    bad = site / "content/kelurahan/purwantoro/umkm/rusak.md"
+    bad.write_text("---\nnama: Rusak\nkategori: bukan-kategori\n---\nIsi.\n", encoding="utf-8")
+    failed = subprocess.run([PYTHON, "-m", "kimsite", "build", str(site)], capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert failed.returncode == 1
+    assert "rusak.md:3" in failed.stderr and "Build gagal" in failed.stderr
+    usage = subprocess.run([PYTHON, "-m", "kimsite", "build", str(tmp_path / "tidak-ada")], capture_output=True,
+                           text=True, env=env, timeout=60)
+    assert usage.returncode == 2 and "tidak ada" in usage.stderr
+
+
+def test_the_console_script_is_the_process_entry_point():
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert '[project.scripts]\nkimsite = "kimsite.cli:run"\n' in text
