@@ -403,12 +403,15 @@ def _global_name(context: Context, func: Any) -> str:
 
 def _call_key(obj: Any) -> Any:
     """What Jinja's pass-argument check of `obj` depends on, for plain functions and bound methods
-    (their `jinja_pass_arg` is the function's); None for anything else."""
+    (their `jinja_pass_arg` is the function's); None for anything else. Built-in functions and methods
+    (`current_url.startswith`, a fresh object on every call) cannot carry the attribute: one key for all."""
     cls = type(obj)
     if cls is types.MethodType:
         return obj.__func__
-    if cls is types.FunctionType or cls is types.BuiltinFunctionType:
+    if cls is types.FunctionType:
         return obj
+    if cls is types.BuiltinFunctionType:
+        return types.BuiltinFunctionType
     return None
 
 
@@ -443,7 +446,9 @@ class RecordingContext(Context):
         if key is not None:
             plain = _PLAIN_CALLS.get(key)
             if plain is None:
-                plain = _PLAIN_CALLS[key] = getattr(__obj, "jinja_pass_arg", None) is None
+                plain = getattr(__obj, "jinja_pass_arg", None) is None
+                if len(_PLAIN_CALLS) < 4096:  # functions made per call, if any, are not kept
+                    _PLAIN_CALLS[key] = plain
             if plain:
                 try:
                     return __obj(*args, **kwargs)

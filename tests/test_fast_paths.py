@@ -345,3 +345,15 @@ def test_direct_calls_keep_what_jinja_passes_to_context_functions() -> None:
     expected = plain_env.get_template("t.html").render(items=[1, 2])
     assert html == expected.replace("Environment", "RecordingEnvironment")
     assert "(1,)['k']" in html and "True" in html
+
+
+def test_calls_of_builtin_methods_do_not_pile_up_in_the_plain_call_table() -> None:
+    """`current_url.startswith(…)` is a new bound built-in on every call: it must not be remembered
+    once per call (that held every page's strings for the whole build)."""
+    from kimsite import cache
+
+    _recorded("{% for i in items %}{{ 'abc'.startswith('a') }}{{ {'k': i}.get('k') }}{% endfor %}")
+    before = len(cache._PLAIN_CALLS)
+    html, _keys = _recorded("{% for i in range(500) %}{{ ('x' ~ i).startswith('x') }}{% endfor %}")
+    assert html == "True" * 500
+    assert len(cache._PLAIN_CALLS) == before
