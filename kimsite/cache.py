@@ -715,7 +715,7 @@ class Facts:
         model = self.model
         parts = [f"{path}={fp}/{self.body_fps.get(path, 'missing')}" for path, fp in sorted(self.page_fps.items())]
         parts.append(self.vfp(model.kecamatan, deep=True))
-        for name in ("umkm", "berita", "agenda", "halaman", "categories", "single", "by_kelurahan", "now"):
+        for name in ("umkm", "berita", "agenda", "halaman", "categories", "unggulan", "single", "by_kelurahan", "now"):
             parts.append(self.vfp(getattr(model, name, None)))
         parts.append(self._site_method("is_past"))
         return _short("\n".join(parts))

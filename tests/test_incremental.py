@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sitetools import AGENDA_BAZAR, SOURCE_DATE_EPOCH, UMKM_TEMPLATE, build_site, make_site, tree_bytes
+from sitetools import AGENDA_BAZAR, SOURCE_DATE_EPOCH, UMKM_TEMPLATE, build_site, make_site, page, tree_bytes
 
 from kimsite import cache, output, parallel
 from kimsite.build import BuildOptions, build
@@ -85,6 +85,13 @@ def _edit_content(site: Path) -> None:
                     encoding="utf-8")
 
 
+def _feature_umkm(site: Path) -> None:
+    """`unggulan: true` on one UMKM: the portal's home page lists it (`site.unggulan`)."""
+    path = site / "content/kelurahan/purwantoro/umkm/jamu-bu-tin.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("kategori: kuliner\n", "kategori: kuliner\nunggulan: true\n"), encoding="utf-8")
+
+
 def _new_file(site: Path) -> None:
     (site / "content/kelurahan/purwantoro/umkm/batik-sari.md").write_text(
         UMKM.format(nama="Batik Sari", body="Batik tulis motif topeng Malangan, dikerjakan tangan di rumah."),
@@ -139,6 +146,7 @@ def _edit_region_list(site: Path) -> None:
 
 CHANGES = {
     "content-edit": _edit_content,
+    "featured-flag": _feature_umkm,
     "new-file": _new_file,
     "deleted-file": _delete_file,
     "renamed-file": _rename_file,
@@ -181,6 +189,32 @@ def test_the_changes_show_where_expected(tmp_path):
     _delete_file(site)
     assert build_site(site).exit_code == 0
     assert not (site / "build/kelurahan/purwantoro/umkm/jamu-bu-tin").exists()
+
+
+def _featured_on_home(site: Path) -> list[str] | None:
+    heading = page(site, "/").find(id="unggulan")
+    return None if heading is None else [a.get_text(strip=True) for a in heading.parent.select(".cards h3 a")]
+
+
+def test_the_portal_home_page_follows_the_featured_flag(tmp_path):
+    """A portal (two kelurahan with a site) lists `unggulan: true` UMKM on its home page from
+    `site.unggulan`; setting the flag, and deleting the UMKM, each rebuild it like a clean build."""
+    site = _site(tmp_path)
+    kauman = site / "content/kelurahan/kauman/_index.md"
+    kauman.parent.mkdir(parents=True)
+    kauman.write_text('---\nkode: "35.73.02.1001"\ndeskripsi: Kelurahan uji di Kecamatan Klojen.\n'
+                      'kim:\n  ada: false\n---\nProfil Kauman.\n', encoding="utf-8")
+    assert build_site(site).exit_code == 0
+    assert page(site, "/").find(class_="hero") is not None  # the portal's home page, not a kelurahan's
+    assert _featured_on_home(site) is None
+    _feature_umkm(site)
+    assert build_site(site).exit_code == 0
+    assert _featured_on_home(site) == ["Jamu Bu Tin"]
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+    _delete_file(site)
+    assert build_site(site).exit_code == 0
+    assert _featured_on_home(site) is None
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full-2")
 
 
 def _api_build(site: Path, monkeypatch, **kwargs) -> object:
@@ -484,3 +518,4 @@ def test_a_damaged_record_is_ignored_and_the_cache_decides(tmp_path, monkeypatch
     again = _api_build(site, monkeypatch)
     assert again.model is None and again.written == 0 and not again.notes  # still the fast path, no note
     assert loads == [1]
+
