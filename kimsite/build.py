@@ -44,7 +44,7 @@ from kimsite.images import IMAGE_SUFFIXES, check_image, prioritize_first_image
 from kimsite.markdown import LinkContext, MarkdownRenderer
 from kimsite.media import SiteMedia, finish_media, plan_media
 from kimsite.output import MARKER, OutputWriter, check_output_dir, files_under
-from kimsite.search import plain_text
+from kimsite.search import JSON_PART, entry_json, plain_text
 from kimsite.site import OutputClaims, Route, SiteModel, build_model, load_wilayah, routes
 from kimsite.theme import PageLinks, Theme, load_theme, load_words, make_environment, template_ids
 from kimsite.urls import output_file
@@ -765,6 +765,9 @@ def template_environment(theme: Theme, config: SiteConfig, media: SiteMedia | No
     return env
 
 
+_SEARCH_KINDS = {"umkm.html": "u", "berita.html": "b"}  # a page route whose page has a search entry
+
+
 def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, model: SiteModel,
                    page_routes: list[Route], lang: str, plan: build_cache.OutputPlan, jobs: int = 1,
                    ticker: parallel.Ticker | None = None) -> build_cache.OutputFiles:
@@ -786,7 +789,13 @@ def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, mo
             return html
         stored = plan.store_rendered(output_file(route.url), prioritize_first_image(html).encode("utf-8"),
                                      recorder.keys)
-        return stored, build_cache.take_memo()  # QR codes drawn (or found) for this page
+        kind = _SEARCH_KINDS.get(route.template)
+        part = None
+        if kind is not None:  # the page's search-index entry, made here rather than in the parent
+            page = route.data["page"]
+            part = plan.part_here(f"{JSON_PART}{kind}:{page.source.path}",
+                                  lambda: entry_json(model, kind, page))
+        return stored, build_cache.take_memo(), part  # QR codes drawn (or found) for this page
 
     made: dict[str, object] = {}
     used: set[str] = set()
@@ -796,8 +805,10 @@ def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, mo
             if isinstance(result, Diagnostic):
                 problems.append(result)
             elif not problems:  # collected while the workers go on; a template problem stops the build
-                stored, (page_made, page_hit) = result
+                stored, (page_made, page_hit), part = result
                 plan.collect(stored)
+                if part is not None:
+                    plan.file_part(*part)
                 made.update(page_made)
                 used.update(page_made, page_hit)
     if problems:

@@ -914,6 +914,7 @@ class OutputPlan:
         self.cache_dir: Path | None = None  # the site's .kimsite-cache (compiled templates go in jinja/)
         self.private = False  # the output folder is kimsite's own (the preview server's temp folder)
         self.new_parts: dict[str, tuple[tuple[str, ...], Any]] = {}
+        self.parts_complete = False  # the file made of the parts was made again (not reused) in this build
         self.content_addressed = ""  # folder (with a trailing separator) whose files are named by their hash
         self.new: dict[str, OutputEntry] = {}
         self.route_keys: dict[str, str] = {}
@@ -1025,19 +1026,24 @@ class OutputPlan:
                 data = make()
             finally:
                 stop_recording()
+        self.parts_complete = True  # every part of the file went through reuse_part
         self.collect(self.store_rendered(rel, data, recorder.keys))
         return data
 
     def reuse_part(self, key: str, make: Callable[[], Any]) -> Any:
         """One part of a file made from the whole model (an entry of the search index): reused while
         every fact it read is unchanged, else made again with its reads recorded. Either way its facts
-        count as read by the file being made."""
+        count as read by the file being made. A part already made in this build (by the worker that
+        rendered its page, `part_here`) is taken as it is."""
         global _ACTIVE
         outer = _ACTIVE
         key = f"{self.global_key}|{key}"  # another config, theme or kimsite: every part is made again
-        old = self.store.parts.get(key) if self.incremental else None
+        made = self.new_parts.get(key)
+        old = self.store.parts.get(key) if self.incremental and made is None else None
         changed = self.changed()
-        if old is not None and (not changed or changed.isdisjoint(old[0])):
+        if made is not None:
+            deps, value = made
+        elif old is not None and (not changed or changed.isdisjoint(old[0])):
             value = old[1]
             self.new_parts[key] = old
             deps = old[0]
@@ -1053,6 +1059,24 @@ class OutputPlan:
         if outer is not None:
             outer.keys.update(deps)
         return value
+
+    def part_here(self, key: str, make: Callable[[], Any]) -> tuple[str, tuple[str, ...], Any]:
+        """`reuse_part` for one part, done where its page is rendered (a worker), outside that page's
+        own recording; the parent files the result with `file_part`, so making the search index
+        costs it a join instead of a pass over every page."""
+        global _ACTIVE
+        outer = _ACTIVE
+        _ACTIVE = None
+        try:
+            self.reuse_part(key, make)
+        finally:
+            _ACTIVE = outer
+        full = f"{self.global_key}|{key}"
+        deps, value = self.new_parts.pop(full)
+        return full, deps, value
+
+    def file_part(self, full: str, deps: tuple[str, ...], value: Any) -> None:
+        self.new_parts[full] = (deps, value)
 
     def put_bytes(self, rel: str, data: bytes) -> None:
         """A file made in the parent (feeds, sitemap, search index, …)."""
@@ -1134,8 +1158,10 @@ class OutputPlan:
             keys.update(entry.deps)
         self.store.outputs = self.new
         self.store.facts = {key: self.facts.value(key) for key in keys}
-        if self.new_parts or not self.incremental:  # else the file they make was reused: so are they
+        if self.parts_complete or not self.incremental:
             self.store.parts = self.new_parts
+        elif self.new_parts:  # the file they make was reused; the parts its pages' workers made are fresh
+            self.store.parts = {**self.store.parts, **self.new_parts}
         self.store.copy_digests = self.copy_digests_used
         self.store.out_dir = str(self.out_dir.resolve()) if self.out_dir is not None else ""
 

@@ -519,3 +519,27 @@ def test_a_damaged_record_is_ignored_and_the_cache_decides(tmp_path, monkeypatch
     assert again.model is None and again.written == 0 and not again.notes  # still the fast path, no note
     assert loads == [1]
 
+
+@pytest.mark.parametrize("jobs", ["-j1", "-j2"])
+def test_search_entries_are_made_where_their_pages_render(tmp_path, monkeypatch, jobs):
+    """A UMKM's or berita's search entry is made with its page (in the worker), and the index in the
+    parent only joins them: the parent's own pass over the pages makes none of them."""
+    import json
+
+    from kimsite import search
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    made_in_parent: list[str] = []
+    real_umkm_entry, real_berita_entry = search.umkm_entry, search.berita_entry
+    monkeypatch.setattr(search, "umkm_entry", lambda site, u: made_in_parent.append(u.url) or real_umkm_entry(site, u))
+    monkeypatch.setattr(search, "berita_entry",
+                        lambda site, b: made_in_parent.append(b.url) or real_berita_entry(site, b))
+    site = _site(tmp_path)
+    result = build_site(site, jobs, "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert made_in_parent == []
+    index = json.loads((site / "build/cari/indeks.json").read_text(encoding="utf-8"))
+    kinds = {kind for _url, _title, kind, _meta, _text in index}
+    assert [title for _url, title, kind, _meta, _text in index if kind == "umkm"] == [
+        "Jamu Bu Tin", "Keripik Tempe Bu Sri", "Kopi Pak Darto"]
+    assert kinds == {"umkm", "berita"}  # one kelurahan with a site: a microsite has no kelurahan entries
