@@ -1001,6 +1001,21 @@ class OutputPlan:
         else:
             self.files.set_file(rel, "tmp" if written else "out")
 
+    def collected_count(self) -> int:
+        return len(self.new)
+
+    def order_collected(self, before: int, order: list[str]) -> None:
+        """Put the outputs collected after the first `before` in `order` (the routes' order), so
+        results taken as they came leave the same tables as results taken in order."""
+        rank = {rel: position for position, rel in enumerate(order)}
+        kept = list(self.new.items())
+        late = sorted(kept[before:], key=lambda item: rank.get(item[0], len(rank)))
+        self.new = dict(kept[:before] + late)
+        held = self.files.held()
+        files = sorted(held.items(), key=lambda item: rank.get(item[0], -1))  # stable: others keep their order
+        held.clear()
+        held.update(files)
+
     def _old_signature(self, rel: str) -> Signature | None:
         entry = self.store.outputs.get(rel) if self.incremental else None
         return entry.signature if entry is not None else None

@@ -37,6 +37,12 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
+def forks(count: int, jobs: int, min_items: int | None = None) -> bool:
+    """Whether `stream` runs `count` items on forked workers (else in this process)."""
+    threshold = MIN_PARALLEL_ITEMS if min_items is None else min_items
+    return jobs > 1 and count >= threshold and _can_fork()
+
+
 def _start_worker() -> None:
     """Everything inherited from the parent (which goes on collecting results while workers fork) is
     moved out of the collector's sight, so a worker never walks, and thereby copies, the parent's
@@ -51,7 +57,8 @@ def _run_chunk(chunk: Sequence[int]) -> list[Any]:
 
 
 def stream(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", ticker: Ticker | None = None,
-           min_items: int | None = None, chunks_per_worker: int | None = None) -> Iterator[Any]:
+           min_items: int | None = None, chunks_per_worker: int | None = None,
+           idle: Callable[[], bool] | None = None) -> Iterator[Any]:
     """`work(i)` for i in range(count), in order, on `jobs` forked workers when it is worth it, each
     result handed over as soon as its chunk is done: the parent collects while the workers go on,
     instead of after the last one. Consume it to the end (or close it) before forking again.
@@ -62,8 +69,7 @@ def stream(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", t
     each at 10,000 pages), a fresh fork starts again from zero."""
     global _WORK
     tick = ticker or (lambda _phase, _done, _total: None)
-    threshold = MIN_PARALLEL_ITEMS if min_items is None else min_items
-    if jobs <= 1 or count < threshold or not _can_fork():
+    if not forks(count, jobs, min_items):
         for index in range(count):
             yield work(index)
             if index % 64 == 63:
@@ -84,7 +90,16 @@ def stream(work: Callable[[int], Any], count: int, jobs: int, phase: str = "", t
         context = multiprocessing.get_context("fork")
         done = 0
         with context.Pool(workers, initializer=_start_worker, maxtasksperchild=chunks_per_worker) as pool:
-            for part in pool.imap(_run_chunk, chunks):
+            results = pool.imap(_run_chunk, chunks)
+            busy_here = idle is not None
+            while True:
+                try:
+                    part = results.next(timeout=0) if busy_here else results.next()  # type: ignore[call-arg]
+                except multiprocessing.TimeoutError:
+                    busy_here = idle()  # type: ignore[misc]
+                    continue
+                except StopIteration:
+                    break
                 done += len(part)
                 yield from part
                 tick(phase, done, count)

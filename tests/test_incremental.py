@@ -311,6 +311,21 @@ def test_workers_are_replaced_but_not_forked_without_bound(monkeypatch, cap, mos
     assert forks == most
 
 
+def test_a_template_error_in_a_site_wide_list_is_reported_alike_with_workers(tmp_path, monkeypatch):
+    """With workers, the parent renders the site-wide lists itself and collects results as they come;
+    the first template problem reported is still the one a single process meets first."""
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    site = _site(tmp_path)
+    (site / "themes/default/templates/umkm_daftar.html").write_text(
+        '{% extends "base.html" %}{% block content %}{{ site.tidak_ada.sama_sekali }}{% endblock %}\n',
+        encoding="utf-8")
+    one = build_site(site, "-j1")
+    two = build_site(site, "-j2")
+    assert one.exit_code == two.exit_code == 1
+    assert "umkm_daftar.html" in two.output
+    assert one.output == two.output
+
+
 def test_errors_found_by_workers_are_reported_like_in_one_process(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
     site = _site(tmp_path)
