@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
+import io
 import operator
 import os
 import pickle
@@ -50,7 +51,7 @@ CACHE_DIR = ".kimsite-cache"
 CACHE_FILE = "build.cache"
 RECORD_FILE = "nochange.record"  # what a no-change rebuild needs, without loading CACHE_FILE (see `NoChangeRecord`)
 MAGIC = b"KIMSITE-CACHE\n"
-FORMAT = 5
+FORMAT = 6
 SITE_METHODS = frozenset({"is_past", "upcoming", "past", "kelurahan_of"})
 TIME_FACTS = frozenset({"o:s|now", "*"})  # facts of outputs that read the build's clock itself
 
@@ -172,10 +173,19 @@ def _read_checked(path: Path) -> Any:
     fmt, version, python, checksum = data[len(MAGIC):header_end].decode("ascii").split(" ")
     if int(fmt) != FORMAT or version != __version__ or python != _python_tag():
         raise ValueError(f"dari versi lain (from another version: {version}, format {fmt})")
-    payload = data[header_end + 1:]
+    payload = memoryview(data)[header_end + 1:]
     if digest(payload) != checksum:
         raise ValueError("isi tidak cocok dengan hash-nya (checksum mismatch)")
-    return pickle.loads(payload)
+    stream = io.BytesIO(payload)
+    value = pickle.load(stream)
+    if isinstance(value, tuple) and len(value) == 3 and value[0] == _SECTIONS:
+        _tag, head, names = value
+        value = BuildCache(**head)
+        for name in names:
+            setattr(value, name, pickle.load(stream))
+    if stream.read(1):
+        raise ValueError("data lebih setelah isinya (trailing data)")
+    return value
 
 
 def _python_tag() -> str:
@@ -244,13 +254,32 @@ def _write_checked(path: Path, value: Any) -> None:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            pickle.dump(value, hashing, protocol=pickle.HIGHEST_PROTOCOL)
+            for part in _sections(value):
+                pickle.dump(part, hashing, protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             if enabled:
                 gc.enable()
         handle.seek(len(header))
         handle.write(hashing.hasher.hexdigest().encode("ascii"))
     os.replace(tmp, path)
+
+
+_SECTIONS = "kimsite-cache-sections"
+# The big tables of a BuildCache, each pickled on its own. A pickler remembers every object it has
+# written until the end of its dump (so that shared objects are written once): one dump of the whole
+# cache held ~400 MB of that memo at 100,000 pages, at the build's peak. Per table, the memo of the
+# largest one is the most at a time; a few strings shared between tables are written twice.
+_BIG_TABLES = ("sources", "outputs", "facts", "parts", "budgets", "memo")
+
+
+def _sections(value: Any) -> Iterator[Any]:
+    if not isinstance(value, BuildCache):
+        yield value
+        return
+    fields = vars(value)
+    yield (_SECTIONS, {name: item for name, item in fields.items() if name not in _BIG_TABLES}, _BIG_TABLES)
+    for name in _BIG_TABLES:
+        yield fields[name]
 
 
 class _HashingWriter:

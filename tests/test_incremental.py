@@ -558,3 +558,19 @@ def test_search_entries_are_made_where_their_pages_render(tmp_path, monkeypatch,
     assert [title for _url, title, kind, _meta, _text in index if kind == "umkm"] == [
         "Jamu Bu Tin", "Keripik Tempe Bu Sri", "Kopi Pak Darto"]
     assert kinds == {"umkm", "berita"}  # one kelurahan with a site: a microsite has no kelurahan entries
+
+
+def test_the_cache_file_gives_back_every_table_it_was_saved_with(tmp_path):
+    """The cache is saved table by table (each with its own pickler, to bound the save's memory):
+    loading it gives back the same tables, including strings that several tables share."""
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    saved, note = cache.load(site)
+    assert note is None and saved.outputs and saved.sources and saved.facts and saved.parts
+    cache.save(site, saved)
+    again, note = cache.load(site)
+    assert note is None
+    for name in ("sources", "outputs", "facts", "parts", "budgets", "memo", "snapshot", "copy_digests", "out_dir"):
+        assert getattr(again, name) == getattr(saved, name), name
+    shared = next(iter(saved.facts))
+    assert any(shared in entry.deps for entry in again.outputs.values())
