@@ -818,13 +818,12 @@ def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, mo
         if here and parallel.forks(len(others), jobs):
             # The parent renders the site-wide lists itself, between collecting the workers' results.
             # A list touches the objects of every UMKM it shows, and in a forked worker each touch copies
-            # a page of the parent's memory (the reference count is written): the ~700 site-wide lists
-            # of a 10,000-page site made the workers copy ~1.7 GB in total, page fault by page fault,
-            # and at 100,000 pages they held ~400 MB each at once. Rendered here, they copy nothing.
+            # a page of the parent's memory (the reference count is written): at 100,000 pages the two
+            # workers rendering them held ~400 MB each at once. Rendered here, they copy nothing.
             collected_before = plan.collected_count()
             queue = iter(here)
             tick = ticker or (lambda _phase, _done, _total: None)
-            done_here = 0
+            done_here = done_workers = 0
 
             def render_here() -> bool:
                 nonlocal done_here
@@ -833,15 +832,22 @@ def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, mo
                     return False
                 take(index, work(index))
                 done_here += 1
+                if done_here % 64 == 0:
+                    tick("halaman", done_workers + done_here, len(todo))
                 return True
+
+            def tick_workers(phase: str, done: int, _total: int) -> None:
+                nonlocal done_workers
+                done_workers = done
+                tick(phase, done + done_here, len(todo))
 
             for position, result in enumerate(parallel.stream(
                     lambda k: work(others[k]), len(others), jobs, "halaman",
-                    lambda phase, done, _total: tick(phase, done + done_here, len(todo)),
-                    chunks_per_worker=_CHUNKS_PER_WORKER, idle=render_here)):
+                    tick_workers, chunks_per_worker=_CHUNKS_PER_WORKER, idle=render_here)):
                 take(others[position], result)
             while render_here():
                 pass
+            tick("halaman", len(todo), len(todo))
             # Collected out of order: put them in route order, as one process would have.
             plan.order_collected(collected_before, [output_file(route.url) for route in todo])
         else:

@@ -574,3 +574,17 @@ def test_the_cache_file_gives_back_every_table_it_was_saved_with(tmp_path):
         assert getattr(again, name) == getattr(saved, name), name
     shared = next(iter(saved.facts))
     assert any(shared in entry.deps for entry in again.outputs.values())
+
+
+def test_progress_counts_every_page_once_when_the_parent_renders_some(tmp_path, monkeypatch):
+    """With workers the parent renders the site-wide lists itself: the page counter still rises to
+    exactly the number of pages rendered, never past it, and ends there."""
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    site = _site(tmp_path)
+    ticks: list[tuple[int, int]] = []
+    result = build(BuildOptions(site_dir=site, jobs=2, use_cache=False),
+                   ticker=lambda phase, done, total: ticks.append((done, total)) if phase == "halaman" else None)
+    assert ticks and ticks[-1] == (result.pages, result.pages)
+    assert all(total == result.pages and 0 <= done <= total for done, total in ticks)
+    assert [done for done, _total in ticks] == sorted(done for done, _total in ticks)
