@@ -308,7 +308,9 @@ def test_workers_are_replaced_but_not_forked_without_bound(monkeypatch, cap, mos
     results = list(parallel.stream(_worker_pid, 2000, 2, chunks_per_worker=1))  # 16 chunks of 125
     assert [index for index, _pid in results] == list(range(2000))
     forks = len({pid for _index, pid in results} - {os.getpid()})
-    assert forks == most
+    # Each worker takes up to its quota of chunks from a shared queue; at the end the last two may
+    # share the remainder, so one replacement more can get work than the quotas alone would need.
+    assert most <= forks <= most + (1 if cap is not None else 0)
 
 
 def test_a_template_error_in_a_site_wide_list_is_reported_alike_with_workers(tmp_path, monkeypatch):
