@@ -812,8 +812,10 @@ def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, mo
             made.update(page_made)
             used.update(page_made, page_hit)
 
-    here = [index for index, route in enumerate(todo) if _site_wide(route)]
-    others = [index for index, route in enumerate(todo) if not _site_wide(route)]
+    here: list[int] = []
+    others: list[int] = []
+    for index, route in enumerate(todo):
+        (here if _site_wide(route) else others).append(index)
     with build_cache.recording_hooks():
         if here and parallel.forks(len(others), jobs):
             # The parent renders the site-wide lists itself, between collecting the workers' results.
