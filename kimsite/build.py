@@ -457,16 +457,16 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
         except OSError:
             hashed = ""
         parsed = _parse_one(site_dir, source, ctx, url_by_source, assets, reserved_ids)
-        return signature, hashed, build_cache.pack(parsed)
+        return signature, hashed, *build_cache.pack(parsed)
 
-    for index, (signature, hashed, blob) in zip(todo, parallel.stream(work, len(todo), jobs, "sumber", ticker,
+    for index, (signature, hashed, blob, body) in zip(todo, parallel.stream(work, len(todo), jobs, "sumber", ticker,
                                                                     chunks_per_worker=_CHUNKS_PER_WORKER),
                                                       strict=True):
-        parsed = build_cache.unpack(blob)
+        parsed = build_cache.unpack(blob, body)
         results[index] = parsed
         clean = hashed and not any(d.level == "error" for d in parsed.parse_diagnostics + parsed.markdown_diagnostics)
         if clean:
-            fresh[sources[index].path] = build_cache.SourceEntry(signature, hashed, context_key, blob)
+            fresh[sources[index].path] = build_cache.SourceEntry(signature, hashed, context_key, blob, body)
     store.sources = fresh
     if kept is not None and live is not None:
         for path in list(live):
@@ -523,7 +523,7 @@ def _cached_source(root: str, rel: str, entry: build_cache.SourceEntry | None, c
             return parsed if held[2] else _private_copy(parsed)  # type: ignore[return-value,arg-type]
     else:
         try:
-            parsed = build_cache.unpack(entry.blob)
+            parsed = build_cache.unpack(entry.blob, entry.body)
         except Exception:  # noqa: BLE001 - a damaged entry is a miss
             return None
     if not isinstance(parsed, build_cache.ParsedSource) or not _lookups_hold(parsed.lookups, url_by_source, assets):

@@ -43,7 +43,7 @@ from jinja2.runtime import Context
 
 from kimsite import __version__
 from kimsite.config import SiteConfig
-from kimsite.content import BODY_FIELDS, ImageRef, Page
+from kimsite.content import BODY_FIELDS, PACKED_BODY_FIELDS, ImageRef, Page, body_is_packed, pack_body, page_state
 from kimsite.output import MARKER
 from kimsite.site import Kecamatan, KelurahanEntry, SiteModel
 
@@ -51,7 +51,7 @@ CACHE_DIR = ".kimsite-cache"
 CACHE_FILE = "build.cache"
 RECORD_FILE = "nochange.record"  # what a no-change rebuild needs, without loading CACHE_FILE (see `NoChangeRecord`)
 MAGIC = b"KIMSITE-CACHE\n"
-FORMAT = 6
+FORMAT = 7
 SITE_METHODS = frozenset({"is_past", "upcoming", "past", "kelurahan_of"})
 TIME_FACTS = frozenset({"o:s|now", "*"})  # facts of outputs that read the build's clock itself
 
@@ -96,15 +96,34 @@ class SourceEntry:
     signature: Signature | None
     digest: str  # of the file's bytes
     context: str  # parse-context key (config, region list, build date)
-    blob: bytes  # ParsedSource, pickled and compressed (`pack`): a third of the memory and of the cache file
+    blob: bytes  # ParsedSource pickled, its page's body left out when `body` holds it (`pack`)
+    body: bytes = b""  # the page's body fields compressed; the unpacked page holds this very object
 
 
-def pack(value: Any) -> bytes:
-    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+def pack(parsed: ParsedSource) -> tuple[bytes, bytes]:
+    """(blob, body) of a `SourceEntry`. The body of a page without an `<img>` is compressed on its own
+    and stays compressed in the unpacked page until something reads it (kimsite.content: a packed
+    body); the rest, a third of the size, is a plain pickle that loads without decompressing."""
+    page = parsed.page
+    if page is None or page.shows_image:
+        return zlib.compress(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL), 1), b""
+    body = pack_body(page)
+    state = {name: value for name, value in page_state(page).items()
+             if name not in PACKED_BODY_FIELDS and name != "_packed_body"}
+    state["_body_fp"] = body_fingerprint(page)
+    shell = object.__new__(type(page))
+    shell.__dict__.update(state)
+    light = ParsedSource(shell, parsed.parse_diagnostics, parsed.markdown, parsed.markdown_diagnostics,
+                         parsed.lookups, parsed.meta)
+    return pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL), body
 
 
-def unpack(blob: bytes) -> Any:
-    return pickle.loads(zlib.decompress(blob))
+def unpack(blob: bytes, body: bytes = b"") -> Any:
+    if not body:
+        return pickle.loads(zlib.decompress(blob))
+    parsed = pickle.loads(blob)
+    page_state(parsed.page)["_packed_body"] = body
+    return parsed
 
 
 @dataclass
@@ -327,6 +346,7 @@ class Recorder:
 _ACTIVE: Recorder | None = None
 _KINDS: dict[type, str] = {}
 _SOURCE_PATH = operator.attrgetter("source.path")
+_BODY_READS = BODY_FIELDS | {"shows_image"}  # decided by the body alone, packed or not
 _get = object.__getattribute__
 
 
@@ -350,7 +370,7 @@ def _kind(cls: type) -> str:
 def _page_read(self: Any, name: str) -> Any:
     rec = _ACTIVE
     if rec is not None:
-        rec.keys.add(("b:" if name in BODY_FIELDS else "p:") + _get(_get(self, "source"), "path"))
+        rec.keys.add(("b:" if name in _BODY_READS else "p:") + _get(_get(self, "source"), "path"))
     return _get(self, name)
 
 
@@ -827,6 +847,8 @@ def meta_fingerprint(page: Page) -> str:
 
 
 def body_fingerprint(page: Page) -> str:
+    if body_is_packed(page):
+        return page_state(page)["_body_fp"]  # type: ignore[no-any-return]  # made from these very fields by `pack`
     return text_digest(page.body_html, page.toc_html, page.body_text, page.body_md)
 
 
@@ -843,6 +865,9 @@ class PageFingerprints:
         out: dict[str, str] = {}
         for page in pages:
             path = page.source.path
+            if body_is_packed(page):
+                out[path] = body_fingerprint(page)  # no hashing, and no unpacking to compare identities
+                continue
             hit = known.get(path)
             if (hit is not None and hit[0] is page.body_html and hit[1] is page.toc_html
                     and hit[2] is page.body_text and hit[3] is page.body_md):

@@ -9,10 +9,12 @@ frozen-ish model, reporting every problem to a `Report`. Models do no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 import os
 import posixpath
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -299,7 +301,54 @@ class Page:
         """The rendered body has an `<img>` (nh3 writes tag names in lower case). Only such a body is
         rewritten after rendering (kimsite.media: `<picture>`) and read again in Markdown (an image's
         line for a diagnostic); the build and the preview server decide what to keep by it."""
+        if body_is_packed(self):
+            return False  # only a body without one is packed (kimsite.cache.pack)
         return "<img" in self.body_html
+
+
+# -- a body kept packed -----------------------------------------------------------------------------
+# A cached page without an `<img>` comes back from the cache with the three rendered body fields still
+# compressed (kimsite.cache.pack): `_packed_body` holds them, `_body_fp` their `body_fingerprint`. Most
+# builds never read most bodies (a one-edit rebuild renders a few dozen pages of 10,000), and held as
+# text they were half of a page's memory (~3 KB; ~300 MB of the parent at 100,000 pages). The first
+# read of any of them unpacks all three into the instance, where plain attribute lookup finds them from
+# then on; the descriptor below is consulted only while they are absent.
+PACKED_BODY_FIELDS = ("body_html", "toc_html", "body_text")
+
+
+def pack_body(page: Page) -> bytes:
+    return zlib.compress(marshal.dumps(tuple(getattr(page, name) for name in PACKED_BODY_FIELDS)), 1)
+
+
+class _PackedBodyField:
+    """A non-data descriptor: an instance's own attribute (set by `__init__` or a first read) wins."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, page: Page | None, owner: type) -> Any:
+        if page is None:
+            return ""
+        state = page_state(page)  # not `page.__dict__`: the render recorder would log a front-matter read
+        packed = state.get("_packed_body")
+        if packed is None:
+            return ""
+        for name, value in zip(PACKED_BODY_FIELDS, marshal.loads(zlib.decompress(packed)), strict=True):
+            state.setdefault(name, value)
+        return state[self.name]
+
+
+def body_is_packed(page: Page) -> bool:
+    state = page_state(page)
+    return "_packed_body" in state and "body_html" not in state
+
+
+def page_state(page: Page) -> dict[str, Any]:
+    return object.__getattribute__(page, "__dict__")  # type: ignore[no-any-return]
+
+
+for _name in PACKED_BODY_FIELDS:  # after @dataclass, which took the "" defaults for __init__ already
+    setattr(Page, _name, _PackedBodyField(_name))
 
 
 @dataclass

@@ -39,7 +39,7 @@ from kimsite.build import (
     build_time,
     clock_holds,
 )
-from kimsite.content import BODY_FIELDS, Berita, Page
+from kimsite.content import BODY_FIELDS, Berita, Page, page_state
 from kimsite.errors import Diagnostic, Report
 from kimsite.images import prioritize_first_image
 from kimsite.offline import SW_FILE
@@ -79,6 +79,7 @@ def _rebuild_bodies(options: BuildOptions, kept: KeptBuild, edited: Iterable[str
     for rel, (page, parsed, entry) in zip(edited, fresh, strict=True):
         for name in BODY_FIELDS:
             setattr(page, name, getattr(parsed.page, name))
+        page_state(page).pop("_packed_body", None)  # the body is the new one now, held as text
         parsed.page = page  # the cache entry's blob holds the same page; the server keeps this object
         kept.parsed[rel] = (entry.blob, parsed, True)
         page_fps[rel] = parsed.meta  # equal fields: the same as before
@@ -99,7 +100,7 @@ def _reparse(last: LastBuild, store: build_cache.BuildCache, tables: tuple[dict[
     before = store.sources.get(rel)
     if source is None or page is None or before is None or page.shows_image:
         return None  # not a page of the last build, or one with an image in its body
-    old = build_cache.unpack(before.blob)  # what parsing it said last time (the page itself is `page`)
+    old = build_cache.unpack(before.blob, before.body)  # what parsing it said last time (the page itself is `page`)
     path = last.options.site_dir / rel
     signature = build_cache.file_signature(path)
     try:
@@ -109,7 +110,7 @@ def _reparse(last: LastBuild, store: build_cache.BuildCache, tables: tuple[dict[
     parsed = _parse_one(last.options.site_dir, source, last.ctx, *tables, last.reserved_ids)
     if any(d.level == "error" for d in parsed.parse_diagnostics + parsed.markdown_diagnostics):
         return None
-    entry = build_cache.SourceEntry(signature, build_cache.digest(data), last.context_key, build_cache.pack(parsed))
+    entry = build_cache.SourceEntry(signature, build_cache.digest(data), last.context_key, *build_cache.pack(parsed))
     store.sources[rel] = entry
     new = parsed.page
     if (new is None or type(new) is not type(page) or new.shows_image

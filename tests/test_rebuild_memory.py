@@ -281,3 +281,52 @@ def test_only_bodies_with_images_keep_their_markdown_after_rendering(tmp_path: P
         sambal = pages["content/kelurahan/purwantoro/umkm/sambal/index.md"]
         assert sambal.body_md.rstrip().endswith("![Dapur sambal](dapur.png)")
         assert pages[UMKM_MD].body_md == "" and "renyah" in pages[UMKM_MD].body_html
+
+
+def _cached_page(site: Path, rel: str) -> tuple[cache.SourceEntry, object]:
+    store, problem = cache.load(site)
+    assert problem is None
+    entry = store.sources[rel]
+    return entry, cache.unpack(entry.blob, entry.body).page
+
+
+def test_a_cached_body_stays_packed_until_something_reads_it(tmp_path: Path) -> None:
+    """A page from the cache holds its rendered body compressed; what the build asks of every page
+    (has it an image? its body fingerprint?) is answered without unpacking, and the first read
+    gives the very text the page was rendered with."""
+    from kimsite.content import body_is_packed
+
+    site = make_site(tmp_path, PHOTO_UMKM)
+    assert build_site(site).exit_code == 0
+    entry, page = _cached_page(site, UMKM_MD)
+    assert entry.body and body_is_packed(page)
+    assert page.shows_image is False and body_is_packed(page)
+    fingerprint = cache.body_fingerprint(page)
+    assert body_is_packed(page)
+    assert "Keripik tempe renyah buatan rumah" in page.body_html
+    assert not body_is_packed(page) and "Keripik tempe renyah" in page.body_text
+    assert cache.body_fingerprint(page) == fingerprint  # now hashed from the text itself
+    html = (site / "build/kelurahan/purwantoro/umkm/keripik-tempe/index.html").read_text(encoding="utf-8")
+    assert page.body_html in html
+
+    entry, photo = _cached_page(site, "content/kelurahan/purwantoro/umkm/sambal/index.md")
+    assert entry.body == b"" and not body_is_packed(photo)  # a body with an <img> is kept as text
+    assert photo.shows_image
+
+
+def test_reading_a_packed_body_records_a_body_fact_only(tmp_path: Path) -> None:
+    """Unpacking must not look like a front-matter read to the render recorder, or a list that shows
+    only bodies would be rendered again whenever a page's fields change (and differently from a
+    build whose pages were parsed just now)."""
+    site = make_site(tmp_path)
+    assert build_site(site).exit_code == 0
+    path = "content/kelurahan/purwantoro/umkm/keripik-tempe.md"
+    for read in ("body_html", "shows_image", "toc_html"):
+        _entry, page = _cached_page(site, path)
+        with cache.recording_hooks():
+            recorder = cache.start_recording()
+            try:
+                getattr(page, read)
+            finally:
+                cache.stop_recording()
+        assert recorder.keys == {"b:" + path}, read
