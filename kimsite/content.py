@@ -310,32 +310,42 @@ class Page:
 # A cached page without an `<img>` comes back from the cache with the three rendered body fields still
 # compressed (kimsite.cache.pack): `_packed_body` holds them, `_body_fp` their `body_fingerprint`. Most
 # builds never read most bodies (a one-edit rebuild renders a few dozen pages of 10,000), and held as
-# text they were half of a page's memory (~3 KB; ~300 MB of the parent at 100,000 pages). The first
-# read of any of them unpacks all three into the instance, where plain attribute lookup finds them from
-# then on; the descriptor below is consulted only while they are absent.
+# text they were half of a page's memory (~3 KB; ~300 MB of the parent at 100,000 pages). A read
+# unpacks them without keeping them on the page: the site-wide lists the parent renders read the body
+# of every berita for its excerpt, which would have unpacked half the site for good. The last few
+# bodies read are remembered, so a page template reading its own body three times unpacks it once.
 PACKED_BODY_FIELDS = ("body_html", "toc_html", "body_text")
+_RECENT_BODIES: dict[int, tuple[bytes, tuple[str, str, str]]] = {}  # id(packed) → (packed, its fields)
+_RECENT_LIMIT = 16
 
 
 def pack_body(page: Page) -> bytes:
     return zlib.compress(marshal.dumps(tuple(getattr(page, name) for name in PACKED_BODY_FIELDS)), 1)
 
 
-class _PackedBodyField:
-    """A non-data descriptor: an instance's own attribute (set by `__init__` or a first read) wins."""
+def _unpacked(packed: bytes) -> tuple[str, str, str]:
+    hit = _RECENT_BODIES.get(id(packed))
+    if hit is not None and hit[0] is packed:  # the entry holds `packed`, so its id is not reused meanwhile
+        return hit[1]
+    fields = marshal.loads(zlib.decompress(packed))
+    if len(_RECENT_BODIES) >= _RECENT_LIMIT:
+        del _RECENT_BODIES[next(iter(_RECENT_BODIES))]
+    _RECENT_BODIES[id(packed)] = (packed, fields)
+    return fields  # type: ignore[no-any-return]
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+
+class _PackedBodyField:
+    """A non-data descriptor: an instance's own attribute (set by `__init__`, or by a build that
+    replaces a body) wins; only a page whose body is packed has none and gets here."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
 
     def __get__(self, page: Page | None, owner: type) -> Any:
         if page is None:
             return ""
-        state = page_state(page)  # not `page.__dict__`: the render recorder would log a front-matter read
-        packed = state.get("_packed_body")
-        if packed is None:
-            return ""
-        for name, value in zip(PACKED_BODY_FIELDS, marshal.loads(zlib.decompress(packed)), strict=True):
-            state.setdefault(name, value)
-        return state[self.name]
+        packed = page_state(page).get("_packed_body")  # not `page.__dict__`: the render recorder would log it
+        return "" if packed is None else _unpacked(packed)[self.index]
 
 
 def body_is_packed(page: Page) -> bool:
@@ -347,8 +357,8 @@ def page_state(page: Page) -> dict[str, Any]:
     return object.__getattribute__(page, "__dict__")  # type: ignore[no-any-return]
 
 
-for _name in PACKED_BODY_FIELDS:  # after @dataclass, which took the "" defaults for __init__ already
-    setattr(Page, _name, _PackedBodyField(_name))
+for _index, _name in enumerate(PACKED_BODY_FIELDS):  # after @dataclass took the "" defaults for __init__
+    setattr(Page, _name, _PackedBodyField(_index))
 
 
 @dataclass
