@@ -212,7 +212,7 @@ class _IndexSplice:
         if not keys:
             return plan.reuse_or_make(rel, make)
         kelurahan = {kel.kode: kel for kel in self.last.model.kelurahan}
-        fragments: list[str] = []
+        fragments: list[bytes] = []
         deps = set(entry.deps)
         with build_cache.recording_hooks():
             for key in keys:

@@ -106,20 +106,26 @@ JSON_PART = "json:"  # prefix of the part keys index_json uses
 
 
 def index_json(site: Any, part: Part = _made) -> bytes:
-    """The index as compact JSON. Each entry is kept as its own JSON text, so a rebuild that reuses
-    most entries joins strings instead of serialising 15,000 lists again (same bytes as json.dumps)."""
+    """The index as compact JSON. Each entry is kept as its own JSON text (UTF-8), so a rebuild that
+    reuses most entries joins them instead of serialising 15,000 lists again (same bytes as json.dumps)."""
     fragments = build_index(site, lambda key, make: part(JSON_PART + key, lambda: _dumps(make())))
     return join_index(fragments)
 
 
-def join_index(fragments: Iterable[str]) -> bytes:
-    return ("[" + ",".join(fragments) + "]").encode("utf-8")
+def join_index(fragments: Iterable[bytes]) -> bytes:
+    """The entries as one JSON array, made in one copy: at 100,000 pages the index is ~70 MB, and
+    joining text, adding the brackets and encoding made three (~200 MB at the end of the build)."""
+    pieces = [b"["]
+    for fragment in fragments:
+        pieces += (fragment, b",")
+    pieces[-1] = b"[]" if len(pieces) == 1 else b"]"
+    return b"".join(pieces)
 
 
-def entry_json(site: Any, kind: str, subject: Any) -> str:
+def entry_json(site: Any, kind: str, subject: Any) -> bytes:
     """One entry's JSON text, as index_json makes it (kimsite.quick remakes single entries)."""
     return _dumps(ENTRY_KINDS[kind](site, subject))
 
 
-def _dumps(entry: list[str]) -> str:
-    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+def _dumps(entry: list[str]) -> bytes:
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

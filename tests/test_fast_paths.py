@@ -7,6 +7,7 @@ characters that need quoting), so a speed-up can never change a byte of the outp
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from urllib.parse import quote
@@ -357,3 +358,14 @@ def test_calls_of_builtin_methods_do_not_pile_up_in_the_plain_call_table() -> No
     html, _keys = _recorded("{% for i in range(500) %}{{ ('x' ~ i).startswith('x') }}{% endfor %}")
     assert html == "True" * 500
     assert len(cache._PLAIN_CALLS) == before
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.text(), max_size=4), max_size=5))
+def test_search_index_joins_its_entries_as_json_dumps_would(entries: list[list[str]]) -> None:
+    """The index is joined from each entry's UTF-8 JSON text: the same bytes as dumping the whole list."""
+    from kimsite.search import join_index
+
+    compact = {"ensure_ascii": False, "separators": (",", ":")}
+    fragments = [json.dumps(entry, **compact).encode("utf-8") for entry in entries]
+    assert join_index(fragments) == json.dumps(entries, **compact).encode("utf-8")
