@@ -35,6 +35,8 @@ from kimsite.content import (
     Source,
     discover,
     is_ignored,
+    page_state,
+    page_with_state,
     parse_page,
 )
 from kimsite.errors import Diagnostic, KimsiteError, Report
@@ -542,8 +544,7 @@ def _private_copy(parsed: build_cache.ParsedSource) -> build_cache.ParsedSource:
     build after build, which lets later steps remember work per page (card specs)."""
     pristine = parsed.page
     assert pristine is not None
-    page = object.__new__(type(pristine))  # a subclass of Page (Umkm, Berita, …)
-    page.__dict__.update(pristine.__dict__)  # copy.copy, without its generic __reduce_ex__ path
+    page = page_with_state(pristine, page_state(pristine))
     return build_cache.ParsedSource(page, parsed.parse_diagnostics, parsed.markdown, parsed.markdown_diagnostics,
                                     parsed.lookups, parsed.meta)
 

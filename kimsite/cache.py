@@ -43,7 +43,16 @@ from jinja2.runtime import Context
 
 from kimsite import __version__
 from kimsite.config import SiteConfig
-from kimsite.content import BODY_FIELDS, PACKED_BODY_FIELDS, ImageRef, Page, body_is_packed, pack_body, page_state
+from kimsite.content import (
+    BODY_FIELDS,
+    PACKED_BODY_FIELDS,
+    ImageRef,
+    Page,
+    body_is_packed,
+    pack_body,
+    page_state,
+    page_with_state,
+)
 from kimsite.output import MARKER
 from kimsite.site import Kecamatan, KelurahanEntry, SiteModel
 
@@ -106,21 +115,27 @@ def pack(parsed: ParsedSource) -> tuple[bytes, bytes]:
     body); the rest, a third of the size, is a plain pickle that loads without decompressing."""
     page = parsed.page
     if page is None or page.shows_image:
-        return zlib.compress(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL), 1), b""
+        return _packed(parsed), b""
     body = pack_body(page)
     state = {name: value for name, value in page_state(page).items()
              if name not in PACKED_BODY_FIELDS and name != "_packed_body"}
     state["_body_fp"] = body_fingerprint(page)
-    shell = object.__new__(type(page))
-    shell.__dict__.update(state)
-    light = ParsedSource(shell, parsed.parse_diagnostics, parsed.markdown, parsed.markdown_diagnostics,
-                         parsed.lookups, parsed.meta)
+    light = ParsedSource(page_with_state(page, state), parsed.parse_diagnostics, parsed.markdown,
+                         parsed.markdown_diagnostics, parsed.lookups, parsed.meta)
     return pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL), body
+
+
+def _packed(value: Any) -> bytes:
+    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpacked(blob: bytes) -> Any:
+    return pickle.loads(zlib.decompress(blob))
 
 
 def unpack(blob: bytes, body: bytes = b"") -> Any:
     if not body:
-        return pickle.loads(zlib.decompress(blob))
+        return _unpacked(blob)
     parsed = pickle.loads(blob)
     page_state(parsed.page)["_packed_body"] = body
     return parsed
@@ -1198,7 +1213,7 @@ class OutputPlan:
 
     def analysis_of(self, rel: str) -> Any:
         entry = self.new.get(rel)
-        return unpack_analysis(entry.analysis) if entry is not None and entry.analysis is not None else None
+        return _unpacked(entry.analysis) if entry is not None and entry.analysis is not None else None
 
     def digest_of(self, rel: str, copies: dict[str, Path]) -> str:
         entry = self.new.get(rel)
@@ -1248,8 +1263,4 @@ def analyse_page(data: bytes) -> bytes:
     a third of each output's entry (packed: ~0.2 KB, and a table that loads and saves twice as fast)."""
     from kimsite.budgets import analyse
 
-    return zlib.compress(pickle.dumps(analyse(data), protocol=pickle.HIGHEST_PROTOCOL), 1)
-
-
-def unpack_analysis(packed: bytes) -> tuple:
-    return pickle.loads(zlib.decompress(packed))  # type: ignore[no-any-return]
+    return _packed(analyse(data))

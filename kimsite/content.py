@@ -357,6 +357,23 @@ def page_state(page: Page) -> dict[str, Any]:
     return object.__getattribute__(page, "__dict__")  # type: ignore[no-any-return]
 
 
+def page_with_state(page: Page, state: dict[str, Any]) -> Page:
+    """A page of `page`'s class (Umkm, Berita, …) holding `state` as its attributes: a shallow copy
+    without copy.copy's generic `__reduce_ex__` path."""
+    copy = object.__new__(type(page))
+    page_state(copy).update(state)
+    return copy
+
+
+def replace_body(page: Page, source: Page) -> None:
+    """Give `page` the rendered body of `source`, as text; a packed body it held is dropped."""
+    for name in BODY_FIELDS:
+        setattr(page, name, getattr(source, name))
+    state = page_state(page)
+    state.pop("_packed_body", None)
+    state.pop("_body_fp", None)
+
+
 for _index, _name in enumerate(PACKED_BODY_FIELDS):  # after @dataclass took the "" defaults for __init__
     setattr(Page, _name, _PackedBodyField(_index))
 

@@ -39,7 +39,7 @@ from kimsite.build import (
     build_time,
     clock_holds,
 )
-from kimsite.content import BODY_FIELDS, Berita, Page, page_state
+from kimsite.content import BODY_FIELDS, Berita, Page, replace_body
 from kimsite.errors import Diagnostic, Report
 from kimsite.images import prioritize_first_image
 from kimsite.offline import SW_FILE
@@ -77,9 +77,7 @@ def _rebuild_bodies(options: BuildOptions, kept: KeptBuild, edited: Iterable[str
     kept.last = None  # from here on the kept state changes: a failure below leaves only the full build
     page_fps, body_fps = dict(last.page_fps), dict(last.body_fps)
     for rel, (page, parsed, entry) in zip(edited, fresh, strict=True):
-        for name in BODY_FIELDS:
-            setattr(page, name, getattr(parsed.page, name))
-        page_state(page).pop("_packed_body", None)  # the body is the new one now, held as text
+        replace_body(page, parsed.page)
         parsed.page = page  # the cache entry's blob holds the same page; the server keeps this object
         kept.parsed[rel] = (entry.blob, parsed, True)
         page_fps[rel] = parsed.meta  # equal fields: the same as before
