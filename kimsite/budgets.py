@@ -250,7 +250,7 @@ def analyse(data: bytes) -> tuple[PageResources, int | None, int]:
     return page_resources(data.decode("utf-8", "replace")), size, len(data)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per page, kept in the build cache's budget memo
 class PageWeight:
     page: str
     html: int  # compressed bytes; with exact=False an upper bound (`gzip_bound`) that is under budget
@@ -312,6 +312,9 @@ def check_budgets(pages: Mapping[str, bytes], read: Reader, own_host: str, allow
     context = (own_host, allow_external, base_path)
     kept: BudgetMemo = {}
     sizes_hold: dict[tuple, bool] = {}  # most pages load the very same stylesheets: checked once each
+    # Most pages load the very same files: one tuple object each for the memo (kept in the parent and in
+    # the build cache, an entry per page: ~1.4 KB of objects each before, ~0.3 KB now).
+    shared: dict[tuple, tuple] = {}
 
     def unchanged(sized: tuple[tuple[str, int], ...]) -> bool:
         known = sizes_hold.get(sized)
@@ -368,8 +371,9 @@ def check_budgets(pages: Mapping[str, bytes], read: Reader, own_host: str, allow
         if stamp is not None:
             sized = {*sheets, *(t for u in dict.fromkeys(found.scripts)
                                 if (t := resolve(page_file, u, base_path)) is not None)}
-            kept[page_file] = ((stamp, context), tuple(mine.items), sheets,
-                               tuple((t, size(t)) for t in sorted(sized)), weight)
+            sized_now = tuple((t, size(t)) for t in sorted(sized))
+            kept[page_file] = ((stamp, context), tuple(mine.items), shared.setdefault(sheets, sheets),
+                               shared.setdefault(sized_now, sized_now), weight)
     if memo is not None:
         memo.clear()
         memo.update(kept)
