@@ -26,6 +26,7 @@ import functools
 import gc
 import hashlib
 import io
+import itertools
 import operator
 import os
 import pickle
@@ -60,7 +61,7 @@ CACHE_DIR = ".kimsite-cache"
 CACHE_FILE = "build.cache"
 RECORD_FILE = "nochange.record"  # what a no-change rebuild needs, without loading CACHE_FILE (see `NoChangeRecord`)
 MAGIC = b"KIMSITE-CACHE\n"
-FORMAT = 7
+FORMAT = 8
 SITE_METHODS = frozenset({"is_past", "upcoming", "past", "kelurahan_of"})
 TIME_FACTS = frozenset({"o:s|now", "*"})  # facts of outputs that read the build's clock itself
 
@@ -216,7 +217,10 @@ def _read_checked(path: Path) -> Any:
         _tag, head, names = value
         value = BuildCache(**head)
         for name in names:
-            setattr(value, name, pickle.load(stream))
+            table: dict[str, Any] = {}
+            while (chunk := pickle.load(stream)) is not None:
+                table.update(chunk)
+            setattr(value, name, table)
     if stream.read(1):
         raise ValueError("data lebih setelah isinya (trailing data)")
     return value
@@ -299,11 +303,14 @@ def _write_checked(path: Path, value: Any) -> None:
 
 
 _SECTIONS = "kimsite-cache-sections"
-# The big tables of a BuildCache, each pickled on its own. A pickler remembers every object it has
-# written until the end of its dump (so that shared objects are written once): one dump of the whole
-# cache held ~400 MB of that memo at 100,000 pages, at the build's peak. Per table, the memo of the
-# largest one is the most at a time; a few strings shared between tables are written twice.
+# The big tables of a BuildCache, each pickled in chunks of `_CHUNK` entries, each chunk a dump of its
+# own, and a None after a table's last. A pickler remembers every object it has written until the end
+# of its dump (so that shared objects are written once), 16 bytes each plus the objects it made to
+# reduce them: one dump of the whole cache held ~400 MB of that memo at 100,000 pages, one dump per
+# table still 96 MB for the outputs table, at the build's peak; a chunk's memo is a few MB. A string
+# shared by entries of several chunks (a fact many outputs read) is written once per chunk.
 _BIG_TABLES = ("sources", "outputs", "facts", "parts", "budgets", "memo")
+_CHUNK = 10_000
 
 
 def _sections(value: Any) -> Iterator[Any]:
@@ -313,7 +320,10 @@ def _sections(value: Any) -> Iterator[Any]:
     fields = vars(value)
     yield (_SECTIONS, {name: item for name, item in fields.items() if name not in _BIG_TABLES}, _BIG_TABLES)
     for name in _BIG_TABLES:
-        yield fields[name]
+        items = iter(fields[name].items())
+        while chunk := dict(itertools.islice(items, _CHUNK)):
+            yield chunk
+        yield None
 
 
 class _HashingWriter:
@@ -1065,9 +1075,9 @@ class OutputPlan:
     def collect(self, result: tuple) -> None:
         rel, hashed, deps, written, data, analysis = result
         # Thousands of outputs name the same facts and resources: one string object each, in memory
-        # and (pickle shares repeated objects) in the cache file.
+        # and (pickle writes a shared object once per chunk) in the cache file.
         deps = tuple(map(sys.intern, deps))
-        self.new[rel] = OutputEntry(self.route_keys.get(rel, ""), deps, hashed, None if written else
+        self.new[rel] = OutputEntry(self.route_keys.pop(rel, ""), deps, hashed, None if written else
                                     self._old_signature(rel), analysis)
         self.written += written
         if data is not None:

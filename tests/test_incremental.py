@@ -562,18 +562,24 @@ def test_search_entries_are_made_where_their_pages_render(tmp_path, monkeypatch,
     assert kinds == {"umkm", "berita"}  # one kelurahan with a site: a microsite has no kelurahan entries
 
 
-def test_the_cache_file_gives_back_every_table_it_was_saved_with(tmp_path):
-    """The cache is saved table by table (each with its own pickler, to bound the save's memory):
-    loading it gives back the same tables, including strings that several tables share."""
+@pytest.mark.parametrize("chunk", [None, 2])
+def test_the_cache_file_gives_back_every_table_it_was_saved_with(tmp_path, monkeypatch, chunk):
+    """The cache is saved table by table, in chunks (each with its own pickler, to bound the save's
+    memory): loading it gives back the same tables, in the same order, including strings that several
+    tables share. With chunks of 2 entries every big table spans several chunks."""
+    if chunk is not None:
+        monkeypatch.setattr(cache, "_CHUNK", chunk)
     site = _site(tmp_path)
     assert build_site(site).exit_code == 0
     saved, note = cache.load(site)
     assert note is None and saved.outputs and saved.sources and saved.facts and saved.parts
+    assert len(saved.outputs) > 2 * (chunk or 1)
     cache.save(site, saved)
     again, note = cache.load(site)
     assert note is None
     for name in ("sources", "outputs", "facts", "parts", "budgets", "memo", "snapshot", "copy_digests", "out_dir"):
         assert getattr(again, name) == getattr(saved, name), name
+    assert list(again.outputs) == list(saved.outputs)
     shared = next(iter(saved.facts))
     assert any(shared in entry.deps for entry in again.outputs.values())
 
