@@ -316,6 +316,7 @@ def _paginate(base: str, items: list, template: str, data: dict[str, Any], origi
             "number": number,
             "total": pages,
             "count": len(items),
+            "first": base,
             "prev": (base if number == 2 else f"{base}halaman/{number - 1}/") if number > 1 else None,
             "next": f"{base}halaman/{number + 1}/" if number < pages else None,
         }

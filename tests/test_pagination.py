@@ -13,8 +13,8 @@ from kimsite.site import UMKM_PER_PAGE
 COUNT = UMKM_PER_PAGE + 5  # the base site's own UMKM makes one more
 
 
-def _site(tmp_path: Path) -> Path:
-    spec = "".join(f"""
+def _site(tmp_path: Path, extra: str = "") -> Path:
+    spec = extra + "".join(f"""
 -- content/kelurahan/purwantoro/umkm/usaha-{i:03d}.md --
 ---
 nama: Usaha {i:03d}
@@ -75,3 +75,43 @@ def test_a_short_list_has_no_pager_and_the_poster_sheet_keeps_every_umkm(tmp_pat
     assert not (site / "build/umkm/jasa/halaman").exists()
     sheet = page(site, "kelurahan/purwantoro/umkm/poster/")  # printing: every poster on one page
     assert len(sheet.select("article.poster")) == COUNT + 1
+
+
+def test_the_kelurahan_filter_is_on_the_first_page_of_a_city_wide_list_and_linked_from_the_others(
+        tmp_path: Path) -> None:
+    """A chip per kelurahan on every page of the city-wide list made each page heavier by the whole
+    region list (and a province-wide portal's pages by thousands of chips); later pages link to it."""
+    site = _site(tmp_path, """
+-- content/kelurahan/kauman/_index.md --
+---
+kode: "35.73.02.1001"
+deskripsi: Kelurahan uji kedua di Kecamatan Klojen.
+kim:
+  ada: false
+---
+Kelurahan kedua.
+-- content/kelurahan/kauman/umkm/jamu.md --
+---
+nama: Jamu Kauman
+kategori: jasa
+kontak:
+  whatsapp: "0812-1111-2222"
+diperbarui: 2026-10-01
+---
+Jamu gendong.
+""")
+    first = page(site, "umkm/")
+    details = first.select_one("details#saring")
+    assert details is not None
+    chips = [a["href"] for a in details.select("nav a")]
+    assert sorted(href.split("kelurahan/")[-1] for href in chips) == ["kauman/umkm/", "purwantoro/umkm/"]
+    second = page(site, "umkm/halaman/2/")
+    assert second.select_one("details.saring") is None
+    link = second.select_one("p.saring-tautan a")
+    assert link is not None
+    path, fragment = link["href"].split("#")
+    assert fragment == "saring"
+    assert str((Path("/umkm/halaman/2/") / path).resolve()) == "/umkm"  # links are relative
+    # A kelurahan's own list has no kelurahan filter, on any page.
+    for url in ("kelurahan/purwantoro/umkm/", "kelurahan/purwantoro/umkm/halaman/2/"):
+        assert page(site, url).select_one("details.saring, p.saring-tautan") is None
