@@ -280,7 +280,9 @@ class Page:
     body_line: int = 1
     body_html: str = ""
     toc_html: str = ""
-    body_text: str = ""  # the body as plain words (first 300 characters) for the search index, made with the HTML
+    # the body as plain words (first 300 characters), made with the HTML: for the search index, and for
+    # excerpts and descriptions, so no template strips the tags of a whole body again
+    body_text: str = ""
     images: list[ImageRef] = field(default_factory=list)
     key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key → line, for later checks
 

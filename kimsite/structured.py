@@ -95,7 +95,10 @@ def _locality(kelurahan: str, config: SiteConfig) -> str:
 
 def _summary(html: str, limit: int = 300) -> str:
     """Plain text of rendered Markdown, cut at a word boundary."""
-    text = " ".join(strip_tags(html).split())
+    return _cut(" ".join(strip_tags(html).split()), limit)
+
+
+def _cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + "…"
@@ -174,7 +177,7 @@ def news_article(berita: Berita, publisher_name: str, config: SiteConfig, abs_ur
         "url": abs_url(berita.url),
         "mainEntityOfPage": abs_url(berita.url),
         "datePublished": _iso(berita.tanggal),
-        "description": berita.ringkasan or _summary(berita.body_html, 160),
+        "description": berita.ringkasan or _cut(berita.body_text, 160),  # body_text: the same words, 300 of them
         "image": _images([berita.foto_sampul, *berita.galeri], abs_url),
         "author": {"@type": "Person", "name": berita.penulis},
         "publisher": {"@type": "Organization", "name": publisher_name, "url": config.url},

@@ -3,6 +3,7 @@ links and images, theme overrides, and determinism."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -524,6 +525,35 @@ def test_images_named_by_the_body_are_copied_beside_the_page(tmp_path):
 
 
 # -- determinism -----------------------------------------------------------------------------------
+
+def test_excerpts_and_descriptions_are_the_first_words_of_the_body(tmp_path):
+    """A berita without `ringkasan` is shown in lists, in its description and in its structured data
+    by the first words of its body as plain text (tags gone, entities decoded), cut at a word."""
+    words = " ".join(f"kata{i}" for i in range(80))  # ~560 characters: longer than any excerpt
+    site = make_site(tmp_path, files(**{"content/kelurahan/purwantoro/berita/2026-10-02-kerja-bakti.md": f"""---
+judul: Kerja bakti
+tanggal: 2026-10-02
+penulis: KIM Uji
+---
+Warga **Purwantoro** &amp; [KIM](https://example.org/)
+membersihkan saluran. {words}
+"""}))
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    text = "Warga Purwantoro & KIM membersihkan saluran. " + words
+
+    def cut(limit: int, end: str) -> str:  # Jinja's truncate / the structured data's word cut
+        return text[:limit - len(end)].rsplit(" ", 1)[0] + end if end == "..." else \
+            text[:limit].rsplit(" ", 1)[0] + end
+
+    item = next(li for li in page(site, "berita/").select("li.news-item") if "Kerja bakti" in li.get_text())
+    assert item.select("p")[-1].get_text() == cut(160, "...")
+    article = page(site, "kelurahan/purwantoro/berita/kerja-bakti/")
+    assert article.select_one('meta[name="description"]')["content"] == cut(155, "...")
+    data = [json.loads(s.get_text()) for s in article.select('script[type="application/ld+json"]')]
+    described = [d["description"] for d in data if d.get("@type") == "NewsArticle"]
+    assert described == [cut(160, "…")]
+
 
 def test_a_build_from_nothing_equals_a_build_with_warm_caches(tmp_path):
     """No build cache and an empty image cache versus the suite's shared, warm caches: the same bytes,
