@@ -485,6 +485,9 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
     for source, parsed in zip(sources, results, strict=True):
         if parsed is None or parsed.page is None:
             continue
+        state = page_state(parsed.page)
+        if state["source"] is not source and state["source"] == source:
+            state["source"] = source  # the discovered one, not a second copy out of the pickle (~0.5 KB a page)
         pages.append(parsed.page)
         report.extend(parsed.markdown_diagnostics)
         metas[source.path] = parsed.meta
