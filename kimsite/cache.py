@@ -25,7 +25,6 @@ import datetime as dt
 import functools
 import gc
 import hashlib
-import io
 import itertools
 import operator
 import os
@@ -200,30 +199,57 @@ def load(site_dir: Path) -> tuple[BuildCache, str | None]:
 
 
 def _read_checked(path: Path) -> Any:
-    """The pickled value of a file `_write_checked` wrote; ValueError (or any other) if it is not one."""
-    data = path.read_bytes()
-    if not data.startswith(MAGIC):
-        raise ValueError("bukan berkas cache kimsite (not a kimsite cache file)")
-    header_end = data.index(b"\n", len(MAGIC))
-    fmt, version, python, checksum = data[len(MAGIC):header_end].decode("ascii").split(" ")
-    if int(fmt) != FORMAT or version != __version__ or python != _python_tag():
-        raise ValueError(f"dari versi lain (from another version: {version}, format {fmt})")
-    payload = memoryview(data)[header_end + 1:]
-    if _checksum_text(zlib.crc32(payload)) != checksum:
-        raise ValueError("isi tidak cocok dengan hash-nya (checksum mismatch)")
-    stream = io.BytesIO(payload)
-    value = pickle.load(stream)
-    if isinstance(value, tuple) and len(value) == 3 and value[0] == _SECTIONS:
-        _tag, head, names = value
-        value = BuildCache(**head)
-        for name in names:
-            table: dict[str, Any] = {}
-            while (chunk := pickle.load(stream)) is not None:
-                table.update(chunk)
-            setattr(value, name, table)
-    if stream.read(1):
-        raise ValueError("data lebih setelah isinya (trailing data)")
+    """The pickled value of a file `_write_checked` wrote; ValueError (or any other) if it is not one.
+    The file is unpickled as it is read, its checksum summed on the way and compared at the end:
+    reading it whole first held its bytes (~500 MB at 100,000 pages) beside the objects made of them.
+    Nothing unpickled is returned before the checksum holds, so a damaged file is still never used."""
+    with open(path, "rb") as handle:
+        if handle.read(len(MAGIC)) != MAGIC:
+            raise ValueError("bukan berkas cache kimsite (not a kimsite cache file)")
+        header = handle.readline(200)
+        if not header.endswith(b"\n"):
+            raise ValueError("bukan berkas cache kimsite (not a kimsite cache file)")
+        fmt, version, python, checksum = header[:-1].decode("ascii").split(" ")
+        if int(fmt) != FORMAT or version != __version__ or python != _python_tag():
+            raise ValueError(f"dari versi lain (from another version: {version}, format {fmt})")
+        stream = _SummingReader(handle)
+        value = pickle.load(stream)
+        if isinstance(value, tuple) and len(value) == 3 and value[0] == _SECTIONS:
+            _tag, head, names = value
+            value = BuildCache(**head)
+            for name in names:
+                table: dict[str, Any] = {}
+                while (chunk := pickle.load(stream)) is not None:
+                    table.update(chunk)
+                setattr(value, name, table)
+        if stream.read(1):
+            raise ValueError("data lebih setelah isinya (trailing data)")
+        if _checksum_text(stream.crc) != checksum:
+            raise ValueError("isi tidak cocok dengan hash-nya (checksum mismatch)")
     return value
+
+
+class _SummingReader:
+    """A binary file as the unpickler reads it, with the CRC-32 of every byte it has read."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.crc = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.crc = zlib.crc32(data, self.crc)
+        return data  # type: ignore[no-any-return]
+
+    def readinto(self, buffer: Any) -> int:
+        count = self.handle.readinto(buffer)
+        self.crc = zlib.crc32(memoryview(buffer)[:count], self.crc)
+        return count  # type: ignore[no-any-return]
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self.handle.readline(size)
+        self.crc = zlib.crc32(data, self.crc)
+        return data  # type: ignore[no-any-return]
 
 
 def _python_tag() -> str:

@@ -246,8 +246,10 @@ def test_an_output_file_changed_by_hand_is_rebuilt(tmp_path):
     assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped-byte", "other-version"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped-byte", "other-version", "wrong-checksum"])
 def test_a_damaged_cache_is_discarded_with_a_note(tmp_path, damage):
+    """"wrong-checksum": every byte of the contents unpickles as before, only the sum in the header
+    differs (the file is unpickled as it is read, and its sum compared only at the end)."""
     site = _site(tmp_path)
     assert build_site(site).exit_code == 0
     path = site / cache.CACHE_DIR / cache.CACHE_FILE
@@ -256,6 +258,10 @@ def test_a_damaged_cache_is_discarded_with_a_note(tmp_path, damage):
         path.write_bytes(b"\x00not a cache at all" * 10)
     elif damage == "truncated":
         path.write_bytes(data[: len(data) // 2])
+    elif damage == "wrong-checksum":
+        header_end = data.index(b"\n", len(cache.MAGIC))
+        path.write_bytes(data[:header_end - 8] + b"deadbeef" + data[header_end:])
+        assert path.read_bytes() != data
     elif damage == "flipped-byte":
         middle = len(data) // 2
         path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
