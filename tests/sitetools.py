@@ -34,6 +34,17 @@ WILAYAH = """kode,kecamatan,kelurahan
 35.73.03.1001,Kedungkandang,Buring
 """
 
+# A second kelurahan with its own page (no KIM), for tests that need a portal of several kelurahan.
+KAUMAN = """
+-- content/kelurahan/kauman/_index.md --
+---
+kode: "35.73.02.1001"
+deskripsi: Kelurahan uji kedua di Kecamatan Klojen.
+kim:
+  ada: false
+---
+"""
+
 BASE = """
 -- site.yaml --
 nama: Situs Uji

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import json
 
-from sitetools import build_site, make_site, page
+from sitetools import KAUMAN, build_site, make_site, page
 
 from kimsite.search import normalize
 
-MORE = """
--- content/kelurahan/kauman/_index.md --
----
-kode: "35.73.02.1001"
-deskripsi: Kelurahan uji kedua di Kecamatan Klojen.
-kim:
-  ada: false
----
-Profil kelurahan uji kedua.
+MORE = KAUMAN + """Profil kelurahan uji kedua.
 -- content/kelurahan/kauman/umkm/jahit.md --
 ---
 nama: Jahit Bu Ani

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sitetools import build_site, make_site, page
+from sitetools import KAUMAN, build_site, make_site, page
 
 from kimsite.site import UMKM_PER_PAGE
 
@@ -81,15 +81,7 @@ def test_the_kelurahan_filter_is_on_the_first_page_of_a_city_wide_list_and_linke
         tmp_path: Path) -> None:
     """A chip per kelurahan on every page of the city-wide list made each page heavier by the whole
     region list (and a province-wide portal's pages by thousands of chips); later pages link to it."""
-    site = _site(tmp_path, """
--- content/kelurahan/kauman/_index.md --
----
-kode: "35.73.02.1001"
-deskripsi: Kelurahan uji kedua di Kecamatan Klojen.
-kim:
-  ada: false
----
-Kelurahan kedua.
+    site = _site(tmp_path, KAUMAN + """Kelurahan kedua.
 -- content/kelurahan/kauman/umkm/jamu.md --
 ---
 nama: Jamu Kauman
