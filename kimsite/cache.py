@@ -312,7 +312,7 @@ def _write_checked(path: Path, value: Any) -> None:
         # Streamed (no second copy of the payload in memory); the hash goes into a fixed-size header.
         header = MAGIC + f"{FORMAT} {__version__} {_python_tag()} ".encode("ascii")
         handle.write(header + b"0" * 32 + b"\n")
-        hashing = _HashingWriter(handle)
+        hashing = _SummingWriter(handle)
         # Pickling makes a small tuple per object it reduces, and at 100,000 pages the collector
         # then walks the whole build's heap again and again: 6.7 → 3.5 s of the save with it paused.
         enabled = gc.isenabled()
@@ -352,7 +352,9 @@ def _sections(value: Any) -> Iterator[Any]:
         yield None
 
 
-class _HashingWriter:
+class _SummingWriter:
+    """A binary file as the pickler writes it, with the CRC-32 of every byte written (`_SummingReader`)."""
+
     def __init__(self, handle: Any) -> None:
         self.handle = handle
         self.crc = 0

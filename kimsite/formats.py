@@ -38,6 +38,13 @@ def strip_tags(html: str) -> str:
     return Markup(html).striptags()
 
 
+def plain_words(html: str) -> str:
+    """The words of an HTML fragment, one space between each (`strip_tags` collapses whitespace before
+    it decodes entities, so a decoded `&nbsp;` would stay): what search entries, excerpts and
+    structured-data descriptions show of a body."""
+    return " ".join(strip_tags(html).split())
+
+
 def slugify(name: str) -> str:
     """NFKD → ASCII, lowercase, runs of anything else → '-', at most 60 characters."""
     ascii_text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")

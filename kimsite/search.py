@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kimsite.formats import format_date, strip_tags
+from kimsite.formats import format_date, plain_words
 
 INDEX_FILE = "cari/indeks.json"
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
@@ -45,7 +45,7 @@ def _text(parts: Iterable[str]) -> str:
 
 def plain_text(html: str, limit: int = 300) -> str:
     """The words of an HTML body, tags dropped and spaces collapsed (a page's `body_text`)."""
-    return " ".join(strip_tags(html).split())[:limit]
+    return plain_words(html)[:limit]
 
 
 Part = Callable[[str, Callable[[], Any]], Any]  # (key, make) → entry; the build reuses unchanged ones

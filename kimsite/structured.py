@@ -14,7 +14,7 @@ from typing import Any
 
 from kimsite.config import SiteConfig
 from kimsite.content import Agenda, Berita, ImageRef, Kelurahan, Location, Umkm
-from kimsite.formats import strip_tags
+from kimsite.formats import plain_words
 
 AbsUrl = Callable[[str], str]
 CONTEXT = "https://schema.org"
@@ -95,7 +95,7 @@ def _locality(kelurahan: str, config: SiteConfig) -> str:
 
 def _summary(html: str, limit: int = 300) -> str:
     """Plain text of rendered Markdown, cut at a word boundary."""
-    return _cut(" ".join(strip_tags(html).split()), limit)
+    return _cut(plain_words(html), limit)
 
 
 def _cut(text: str, limit: int) -> str:
