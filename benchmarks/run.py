@@ -44,11 +44,22 @@ CORE_PATCH = (
 # -- measuring one process tree ---------------------------------------------------------------------
 
 def _children(pid: int) -> list[int]:
+    """Children forked by any thread of `pid`: a process pool forks its replacement workers from its
+    own handler thread, and `/proc/PID/task/PID/children` lists only the main thread's. Until
+    2026-11-29 this read only that one, so the workers that replace others (most of a build's workers)
+    went uncounted and peaks were under-reported (see RESULTS.md)."""
+    found: list[int] = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as handle:
-            return [int(x) for x in handle.read().split()]
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        return []
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found.extend(int(x) for x in handle.read().split())
+        except OSError:
+            continue
+    return found
 
 
 def _pss_kb(pid: int) -> int:
