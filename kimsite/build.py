@@ -216,12 +216,13 @@ def build(options: BuildOptions, progress: Progress | None = None,
           kept: KeptBuild | None = None, ticker: parallel.Ticker | None = None) -> BuildResult:
     """Build the site; raise `KimsiteError` (with every problem) and leave the old output when it fails.
     `ticker(phase, done, total)` follows the per-page phases (the CLI's progress bar)."""
-    with _LongLivedObjects() as objects:
-        return _build(options, progress, kept, ticker, objects)
+    with _LongLivedObjects() as objects, build_cache.CacheSave(options.site_dir) as saving:
+        return _build(options, progress, kept, ticker, objects, saving)
 
 
 def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | None,
-           ticker: parallel.Ticker | None, objects: _LongLivedObjects) -> BuildResult:
+           ticker: parallel.Ticker | None, objects: _LongLivedObjects,
+           saving: build_cache.CacheSave) -> BuildResult:
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
     site_dir = options.site_dir
@@ -261,6 +262,8 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     pages, body_assets, page_metas = _read_sources(site_dir, discovery, assets, ctx, reserved_ids,
                                                       store, jobs, ticker, report,
                                                       kept, signatures)
+    if kept is None and options.use_cache and options.write and saving.write_table("sources", store.sources):
+        store.sources = {}  # in the cache file already; nothing else reads it (see CacheSave)
     _check_images(site_dir, pages, assets, store, report)
     model = build_model(config, wilayah, pages, now, options.drafts, report)
     objects.loaded()
@@ -313,7 +316,7 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     images = sum(1 for rel in plan.new if rel.lower().endswith(IMAGE_SUFFIXES))
     if inputs:
         store.snapshot = _snapshot(inputs, now, model, store, len(page_routes), images, report.warnings)
-    _remember(options, store, plan, kept)
+    _remember(options, store, plan, kept, saving)
     if kept is not None and kept.private_output and options.write:
         kept.last = LastBuild(options, config, theme, env, ctx, reserved_ids, _context_key(ctx, reserved_ids),
                               {s.path: s for s in discovery.sources}, {p.source.path: p for p in pages}, model,
@@ -665,12 +668,12 @@ def _unchanged_output(options: BuildOptions, record: build_cache.NoChangeRecord,
 
 
 def _remember(options: BuildOptions, store: build_cache.BuildCache, plan: build_cache.OutputPlan,
-              kept: KeptBuild | None) -> None:
+              kept: KeptBuild | None, saving: build_cache.CacheSave) -> None:
     plan.remember()
     if kept is not None:
         kept.previous = plan.files if plan.keep_bytes else None
     elif options.use_cache and options.write:
-        build_cache.save(options.site_dir, store)
+        saving.finish(store)
 
 
 def _body_line(page: Page, needle: str) -> int:

@@ -13,7 +13,7 @@ The cache lives in `.kimsite-cache/build.cache` in the site folder (git-ignored)
 A rebuild re-renders an output only when its route key changed, one of its facts has another value,
 or its file in the output folder is not the one kimsite wrote. Facts are values, not timestamps, so a
 full build and an incremental one give the same bytes. The file is checked (magic, format, kimsite and
-Python version, BLAKE2 hash of the payload) and anything wrong — or any exception while loading — makes
+Python version, CRC-32 of the payload) and anything wrong — or any exception while loading — makes
 the build discard it with a note and build everything; a cache is never trusted blindly.
 """
 
@@ -60,7 +60,7 @@ CACHE_DIR = ".kimsite-cache"
 CACHE_FILE = "build.cache"
 RECORD_FILE = "nochange.record"  # what a no-change rebuild needs, without loading CACHE_FILE (see `NoChangeRecord`)
 MAGIC = b"KIMSITE-CACHE\n"
-FORMAT = 8
+FORMAT = 9
 SITE_METHODS = frozenset({"is_past", "upcoming", "past", "kelurahan_of"})
 TIME_FACTS = frozenset({"o:s|now", "*"})  # facts of outputs that read the build's clock itself
 
@@ -214,14 +214,13 @@ def _read_checked(path: Path) -> Any:
             raise ValueError(f"dari versi lain (from another version: {version}, format {fmt})")
         stream = _SummingReader(handle)
         value = pickle.load(stream)
-        if isinstance(value, tuple) and len(value) == 3 and value[0] == _SECTIONS:
-            _tag, head, names = value
-            value = BuildCache(**head)
-            for name in names:
-                table: dict[str, Any] = {}
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == _SECTIONS:
+            tables: dict[str, dict[str, Any]] = {}
+            for name in value[1]:
+                table = tables[name] = {}
                 while (chunk := pickle.load(stream)) is not None:
                     table.update(chunk)
-                setattr(value, name, table)
+            value = BuildCache(**pickle.load(stream), **tables)
         if stream.read(1):
             raise ValueError("data lebih setelah isinya (trailing data)")
         if _checksum_text(stream.crc) != checksum:
@@ -294,62 +293,129 @@ def load_record(site_dir: Path) -> NoChangeRecord | None:
 def save(site_dir: Path, cache: BuildCache) -> None:
     """Write atomically (temp file + rename), then the no-change record that names the file just
     written; a failure to write the cache never fails the build."""
-    folder = site_dir / CACHE_DIR
-    try:
-        folder.mkdir(exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):  # never left naming an older cache file
-            (folder / RECORD_FILE).unlink()
-        _write_checked(folder / CACHE_FILE, cache)
-        if cache.snapshot:
-            _write_checked(folder / RECORD_FILE, record_of(cache, file_signature(folder / CACHE_FILE)))
-    except OSError:
-        pass
+    with CacheSave(site_dir) as saving:
+        saving.finish(cache)
 
 
-def _write_checked(path: Path, value: Any) -> None:
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as handle:
-        # Streamed (no second copy of the payload in memory); the hash goes into a fixed-size header.
-        header = MAGIC + f"{FORMAT} {__version__} {_python_tag()} ".encode("ascii")
-        handle.write(header + b"0" * 32 + b"\n")
-        hashing = _SummingWriter(handle)
+class CacheSave:
+    """A cache file written while the build goes on, renamed into place only by `finish`.
+
+    A command-line build writes its sources table as soon as parsing is done (`write_table`) and lets
+    go of it: only this save needs those entries again (~1.7 KB a page besides the body each shares
+    with its page, ~170 MB of the peak at 100,000 pages). The rest follows at the end. Leaving the
+    `with` block without `finish` (a failed build, Ctrl-C) removes the temp file, so the previous
+    cache stays. Writing is best effort: after an OSError nothing more is written and the old cache
+    is kept; a table whose write failed is still in memory, so nothing is lost but the save."""
+
+    def __init__(self, site_dir: Path) -> None:
+        self.folder = site_dir / CACHE_DIR
+        self.path = self.folder / CACHE_FILE
+        self._tmp = self.path.with_name(f"{CACHE_FILE}.tmp-{os.getpid()}")
+        self._handle: Any = None
+        self._summing: _SummingWriter | None = None
+        self._header = b""
+        self.failed = False
+        self.written: list[str] = []  # big tables already in the file, in `_BIG_TABLES` order
+
+    def __enter__(self) -> CacheSave:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+            with contextlib.suppress(OSError):
+                self._tmp.unlink()
+
+    def _open(self) -> bool:
+        if self._handle is not None or self.failed:
+            return not self.failed
+        try:
+            self.folder.mkdir(exist_ok=True)
+            self._handle = open(self._tmp, "wb")  # noqa: SIM115 - closed by finish or __exit__
+            self._header = MAGIC + f"{FORMAT} {__version__} {_python_tag()} ".encode("ascii")
+            self._handle.write(self._header + b"0" * 32 + b"\n")
+            self._summing = _SummingWriter(self._handle)
+            self._dump((_SECTIONS, _BIG_TABLES))
+        except OSError:
+            self.failed = True
+        return not self.failed
+
+    def _dump(self, part: Any) -> None:
         # Pickling makes a small tuple per object it reduces, and at 100,000 pages the collector
         # then walks the whole build's heap again and again: 6.7 → 3.5 s of the save with it paused.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            for part in _sections(value):
-                pickle.dump(part, hashing, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(part, self._summing, protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             if enabled:
                 gc.enable()
+
+    def write_table(self, name: str, table: dict[str, Any]) -> bool:
+        """Write one big table now, in chunks (see `_CHUNK`); True if it is in the file."""
+        assert name == _BIG_TABLES[len(self.written)], "big tables are written in _BIG_TABLES order"
+        if not self._open():
+            return False
+        try:
+            items = iter(table.items())
+            while chunk := dict(itertools.islice(items, _CHUNK)):
+                self._dump(chunk)
+            self._dump(None)
+        except OSError:
+            self.failed = True
+            return False
+        self.written.append(name)
+        return True
+
+    def finish(self, cache: BuildCache) -> None:
+        """The tables not written yet, then the small fields; rename over the old file; then the
+        no-change record that names it."""
+        fields = vars(cache)
+        for name in _BIG_TABLES[len(self.written):]:
+            if not self.write_table(name, fields[name]):
+                return
+        if not self._open():
+            return
+        try:
+            self._dump({name: item for name, item in fields.items() if name not in _BIG_TABLES})
+            self._handle.seek(len(self._header))
+            self._handle.write(self._summing.checksum().encode("ascii"))  # type: ignore[union-attr]
+            self._handle.close()
+            self._handle = None
+            with contextlib.suppress(FileNotFoundError):  # never left naming an older cache file
+                (self.folder / RECORD_FILE).unlink()
+            os.replace(self._tmp, self.path)
+            if cache.snapshot:
+                _write_checked(self.folder / RECORD_FILE, record_of(cache, file_signature(self.path)))
+        except OSError:
+            self.failed = True
+
+
+def _write_checked(path: Path, value: Any) -> None:
+    """A small value in a checked file of its own (the no-change record)."""
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as handle:
+        summing = _SummingWriter(handle)
+        header = MAGIC + f"{FORMAT} {__version__} {_python_tag()} ".encode("ascii")
+        handle.write(header + b"0" * 32 + b"\n")
+        pickle.dump(value, summing, protocol=pickle.HIGHEST_PROTOCOL)
         handle.seek(len(header))
-        handle.write(hashing.checksum().encode("ascii"))
+        handle.write(summing.checksum().encode("ascii"))
     os.replace(tmp, path)
 
 
 _SECTIONS = "kimsite-cache-sections"
-# The big tables of a BuildCache, each pickled in chunks of `_CHUNK` entries, each chunk a dump of its
-# own, and a None after a table's last. A pickler remembers every object it has written until the end
-# of its dump (so that shared objects are written once), 16 bytes each plus the objects it made to
-# reduce them: one dump of the whole cache held ~400 MB of that memo at 100,000 pages, one dump per
-# table still 96 MB for the outputs table, at the build's peak; a chunk's memo is a few MB. A string
-# shared by entries of several chunks (a fact many outputs read) is written once per chunk.
+# The cache file: the header, then `(_SECTIONS, _BIG_TABLES)`, then each big table of a BuildCache
+# pickled in chunks of `_CHUNK` entries, each chunk a dump of its own, and a None after a table's
+# last; the small fields come last, as one dict (so a build can write its sources table early, see
+# `CacheSave`). A pickler remembers every object it has written until the end of its dump (so that
+# shared objects are written once), 16 bytes each plus the objects it made to reduce them: one dump
+# of the whole cache held ~400 MB of that memo at 100,000 pages, one dump per table still 96 MB for
+# the outputs table, at the build's peak; a chunk's memo is a few MB. A string shared by entries of
+# several chunks (a fact many outputs read) is written once per chunk.
 _BIG_TABLES = ("sources", "outputs", "facts", "parts", "budgets", "memo")
 _CHUNK = 10_000
-
-
-def _sections(value: Any) -> Iterator[Any]:
-    if not isinstance(value, BuildCache):
-        yield value
-        return
-    fields = vars(value)
-    yield (_SECTIONS, {name: item for name, item in fields.items() if name not in _BIG_TABLES}, _BIG_TABLES)
-    for name in _BIG_TABLES:
-        items = iter(fields[name].items())
-        while chunk := dict(itertools.islice(items, _CHUNK)):
-            yield chunk
-        yield None
 
 
 class _SummingWriter:

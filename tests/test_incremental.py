@@ -334,6 +334,30 @@ def test_a_template_error_in_a_site_wide_list_is_reported_alike_with_workers(tmp
     assert one.output == two.output
 
 
+def test_a_build_failing_after_parsing_keeps_the_old_cache_and_leaves_no_temp_file(tmp_path):
+    """A command-line build writes the sources table of its cache file as soon as parsing is done
+    (kimsite.cache.CacheSave); when the build then fails, that half-written file is removed and the
+    cache of the last good build stays as it was; the next build reads it without a note."""
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    cache_dir = site / cache.CACHE_DIR
+    before = (cache_dir / cache.CACHE_FILE).read_bytes()
+    _edit_content(site)
+    lists = site / "themes/default/templates/umkm_daftar.html"
+    lists.write_text('{% extends "base.html" %}{% block content %}{{ site.tidak_ada.sama_sekali }}{% endblock %}\n',
+                     encoding="utf-8")
+    failed = build_site(site)
+    assert failed.exit_code == 1 and "umkm_daftar.html" in failed.output
+    assert (cache_dir / cache.CACHE_FILE).read_bytes() == before
+    assert sorted(p.name for p in cache_dir.iterdir() if ".tmp-" in p.name) == []
+    lists.unlink()
+    result = build_site(site)
+    assert result.exit_code == 0 and "dibuang" not in result.output
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+    saved, note = cache.load(site)
+    assert note is None and "content/kelurahan/purwantoro/umkm/kopi-darto.md" in saved.sources
+
+
 def test_errors_found_by_workers_are_reported_like_in_one_process(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
     site = _site(tmp_path)
