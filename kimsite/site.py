@@ -284,7 +284,7 @@ def build_model(config: SiteConfig, wilayah: list[WilayahRow], pages: list[Page]
 
 
 def _line(page: Page, key: str) -> int:
-    return page.key_lines.get(key, 0)
+    return page.line_of(key)
 
 
 def _closest(value: str, options: list[str]) -> str:
