@@ -100,7 +100,7 @@ def code_key() -> str:
 
 # -- stored data --------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class SourceEntry:
     signature: Signature | None
     digest: str  # of the file's bytes
@@ -153,7 +153,7 @@ class ParsedSource:
     meta: str = ""  # `meta_fingerprint` of the page, made where it was parsed
 
 
-@dataclass
+@dataclass(slots=True)  # one per output file (169,000 at 100,000 pages): no __dict__ each, ~80 bytes less
 class OutputEntry:
     key: str  # route key, or the source signature of a copied file, or "" for generated files
     deps: tuple[str, ...]
