@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -356,6 +358,24 @@ def test_a_build_failing_after_parsing_keeps_the_old_cache_and_leaves_no_temp_fi
     assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
     saved, note = cache.load(site)
     assert note is None and "content/kelurahan/purwantoro/umkm/kopi-darto.md" in saved.sources
+
+
+def test_a_killed_builds_temp_cache_file_is_removed_by_the_next_build(tmp_path):
+    """A build killed while it writes its cache leaves `build.cache.tmp-PID`; the next build removes
+    it when that process is gone, and leaves the temp file of a build that is still running."""
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    cache_dir = site / cache.CACHE_DIR
+    orphan = cache_dir / f"{cache.CACHE_FILE}.tmp-{gone.stdout.strip()}"
+    running = cache_dir / f"{cache.CACHE_FILE}.tmp-{os.getppid()}"  # a live process: another build
+    orphan.write_bytes(b"half a cache")
+    running.write_bytes(b"being written")
+    _edit_content(site)
+    assert build_site(site).exit_code == 0
+    assert not orphan.exists()
+    assert running.read_bytes() == b"being written"
 
 
 def test_errors_found_by_workers_are_reported_like_in_one_process(tmp_path, monkeypatch):
