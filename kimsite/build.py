@@ -262,7 +262,7 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     pages, body_assets, page_metas = _read_sources(site_dir, discovery, assets, ctx, reserved_ids,
                                                       store, jobs, ticker, report,
                                                       kept, signatures)
-    if kept is None and options.use_cache and options.write and saving.write_table("sources", store.sources):
+    if _saves_cache(options, kept) and saving.write_table("sources", store.sources):
         store.sources = {}  # in the cache file already; nothing else reads it (see CacheSave)
     _check_images(site_dir, pages, assets, store, report)
     model = build_model(config, wilayah, pages, now, options.drafts, report)
@@ -672,8 +672,13 @@ def _remember(options: BuildOptions, store: build_cache.BuildCache, plan: build_
     plan.remember()
     if kept is not None:
         kept.previous = plan.files if plan.keep_bytes else None
-    elif options.use_cache and options.write:
+    elif _saves_cache(options, kept):
         saving.finish(store)
+
+
+def _saves_cache(options: BuildOptions, kept: KeptBuild | None) -> bool:
+    """A command-line build with the cache on writes `.kimsite-cache/` (the server keeps it in memory)."""
+    return kept is None and options.use_cache and options.write
 
 
 def _body_line(page: Page, needle: str) -> int:

@@ -303,10 +303,10 @@ class CacheSave:
     A command-line build writes its sources table as soon as parsing is done (`write_table`) and lets
     go of it: only this save needs those entries again (~1.7 KB a page besides the body each shares
     with its page, ~170 MB at 100,000 pages; the render reuses that memory, and the cold peak fell by
-    ~45 MB). The rest follows at the end. Leaving the
-    `with` block without `finish` (a failed build, Ctrl-C) removes the temp file, so the previous
-    cache stays. Writing is best effort: after an OSError nothing more is written and the old cache
-    is kept; a table whose write failed is still in memory, so nothing is lost but the save."""
+    ~45 MB). The rest follows at the end. Leaving the `with` block without `finish` (a failed build,
+    Ctrl-C) removes the temp file, so the previous cache stays. Writing is best effort: after an
+    OSError nothing more is written and the old cache is kept; a table whose write failed is still in
+    memory, so nothing is lost but the save."""
 
     def __init__(self, site_dir: Path) -> None:
         self.folder = site_dir / CACHE_DIR
@@ -314,7 +314,6 @@ class CacheSave:
         self._tmp = self.path.with_name(f"{CACHE_FILE}.tmp-{os.getpid()}")
         self._handle: Any = None
         self._summing: _SummingWriter | None = None
-        self._header = b""
         self.failed = False
         self.written: list[str] = []  # big tables already in the file, in `_BIG_TABLES` order
 
@@ -335,9 +334,7 @@ class CacheSave:
             self.folder.mkdir(exist_ok=True)
             _remove_orphans(self.folder)
             self._handle = open(self._tmp, "wb")  # noqa: SIM115 - closed by finish or __exit__
-            self._header = MAGIC + f"{FORMAT} {__version__} {_python_tag()} ".encode("ascii")
-            self._handle.write(self._header + b"0" * 32 + b"\n")
-            self._summing = _SummingWriter(self._handle)
+            self._summing = _start_checked(self._handle)
             self._dump((_SECTIONS, _BIG_TABLES))
         except OSError:
             self.failed = True
@@ -373,8 +370,7 @@ class CacheSave:
             return
         try:
             self._dump({name: item for name, item in fields.items() if name not in _BIG_TABLES})
-            self._handle.seek(len(self._header))
-            self._handle.write(self._summing.checksum().encode("ascii"))  # type: ignore[union-attr]
+            _end_checked(self._handle, self._summing)  # type: ignore[arg-type]
             self._handle.close()
             self._handle = None
             with contextlib.suppress(FileNotFoundError):  # never left naming an older cache file
@@ -421,13 +417,25 @@ def _write_checked(path: Path, value: Any) -> None:
     """One value in a checked file of its own (the no-change record: a signature per output file)."""
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     with open(tmp, "wb") as handle:
-        summing = _SummingWriter(handle)
-        header = MAGIC + f"{FORMAT} {__version__} {_python_tag()} ".encode("ascii")
-        handle.write(header + b"0" * 32 + b"\n")
+        summing = _start_checked(handle)
         _dump_paused(value, summing)
-        handle.seek(len(header))
-        handle.write(summing.checksum().encode("ascii"))
+        _end_checked(handle, summing)
     os.replace(tmp, path)
+
+
+def _header() -> bytes:
+    """The header line up to its checksum, which `_end_checked` fills in (fixed size, 32 characters)."""
+    return MAGIC + f"{FORMAT} {__version__} {_python_tag()} ".encode("ascii")
+
+
+def _start_checked(handle: Any) -> _SummingWriter:
+    handle.write(_header() + b"0" * 32 + b"\n")
+    return _SummingWriter(handle)
+
+
+def _end_checked(handle: Any, summing: _SummingWriter) -> None:
+    handle.seek(len(_header()))
+    handle.write(summing.checksum().encode("ascii"))
 
 
 _SECTIONS = "kimsite-cache-sections"
