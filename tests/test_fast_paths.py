@@ -165,6 +165,36 @@ def test_remembered_filters_answer_as_the_plain_ones(tmp_path) -> None:  # noqa:
     assert text == "Kopi &amp; teh"  # autoescaped on output, as before
 
 
+def test_the_build_cache_keeps_qr_codes_compressed_and_gives_them_back_as_drawn(tmp_path) -> None:  # noqa: ANN001
+    """A build remembers each QR code it draws (kimsite.cache.watch_filters) until it ends, two per UMKM:
+    held compressed, a remembered code renders exactly as a freshly drawn one."""
+    from markupsafe import Markup
+
+    from kimsite import cache
+    from kimsite.config import load_config
+    from kimsite.poster import qr_svg
+    from kimsite.theme import load_theme, make_environment
+    from tests.sitetools import make_site
+
+    site = make_site(tmp_path)
+    config = load_config(site)
+    env = make_environment(load_theme(site, config), config)
+    cache.watch_filters(env)
+    cache.start_memo({})
+    template = env.from_string("{{ d | qr(label) }}|{{ d | qr(label | safe) }}")
+    drawn = template.render(d="https://x.test/u/", label="Kopi & <teh>")
+    made, hit = cache.take_memo()
+    assert len(made) == 2 and hit == ()
+    assert all(isinstance(value, bytes) and len(value) < len(drawn) / 4 for value in made.values())
+    assert drawn.split("|") == [str(qr_svg("https://x.test/u/", "Kopi & <teh>")),
+                                str(qr_svg("https://x.test/u/", Markup("Kopi & <teh>")))]
+    assert template.render(d="https://x.test/u/", label="Kopi & <teh>") == drawn  # both from the memo
+    made, hit = cache.take_memo()
+    assert made == {} and len(hit) == 2
+    assert type(cache.unpack_result(cache.pack_result("a < b"))) is str
+    assert cache.unpack_result(cache.pack_result("a < b")) == "a < b"
+
+
 def _reference_vfp(facts, value):  # noqa: ANN001, ANN202 - the general path of Facts.vfp, before its shortcuts
     from kimsite.cache import _kind
 
