@@ -259,11 +259,14 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
                        frozenset(slugify(r.kecamatan) for r in wilayah), now, site_dir)
     jobs = options.jobs or parallel.default_jobs()
     reserved_ids = template_ids(theme)
+    # The sources table goes to the cache file as it is made; nothing else reads it (see CacheSave).
+    sources_out = saving.stream_table("sources") if _saves_cache(options, kept) else None
     pages, body_assets, page_metas = _read_sources(site_dir, discovery, assets, ctx, reserved_ids,
                                                       store, jobs, ticker, report,
-                                                      kept, signatures)
-    if _saves_cache(options, kept) and saving.write_table("sources", store.sources):
-        store.sources = {}  # in the cache file already; nothing else reads it (see CacheSave)
+                                                      kept, signatures, sources_out)
+    if sources_out is not None:
+        sources_out.close()
+    del signatures  # read only while parsing: ~24 MB at 100,000 pages, reused by the render
     _check_images(site_dir, pages, assets, store, report)
     model = build_model(config, wilayah, pages, now, options.drafts, report)
     objects.loaded()
@@ -279,6 +282,7 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     media = plan_media(site_dir, model, body_assets, assets, page_routes, load_words(theme, lang), claims, report,
                        kept.card_specs if kept is not None else None)
     phonefirst.claim_outputs(claims, report)
+    del claims  # every output is claimed: ~30 MB at 100,000 pages, reused by the render
 
     if report.has_errors() or (options.strict and report.warnings):
         if options.strict and not report.has_errors():
@@ -292,8 +296,9 @@ def _build(options: BuildOptions, progress: Progress | None, kept: KeptBuild | N
     plan.content_addressed = os.path.join(media.plan.root, "")  # encoded images, share cards, stripped copies
     try:  # pages are written into the writer's temp folder as they are rendered; nothing is swapped in yet
         env = template_environment(theme, config, media, plan)
+        for rel in sorted(feeds):  # written now, not held through the render (~35 MB at 100,000 pages)
+            plan.put_bytes(rel, feeds.pop(rel))
         rendered = _render_routes(env, theme, config, model, page_routes, lang, plan, jobs, ticker)
-        rendered.update(feeds)
         rendered["sitemap.xml"] = sitemap(config.url, [r.url for r in page_routes
                                                        if r.template not in ("404.html", "redirect.html",
                                                                              "poster.html", "poster_semua.html")]
@@ -428,12 +433,15 @@ def _context_key(ctx: ParseContext, reserved_ids: frozenset[str]) -> str:
 def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: ParseContext,
                   reserved_ids: frozenset[str], store: build_cache.BuildCache, jobs: int,
                   ticker: parallel.Ticker | None, report: Report, kept: KeptBuild | None = None,
-                  signatures: dict[str, build_cache.Signature | None] | None = None
+                  signatures: dict[str, build_cache.Signature | None] | None = None,
+                  sources_out: build_cache.TableStream | None = None
                   ) -> tuple[list[Page], dict[str, dict[str, str]], dict[str, str]]:
     """Parse every source and render its body: from the cache when the file and every link answer are
     unchanged, else on worker processes. Diagnostics keep the order of a one-by-one build (all parse
     problems in file order, then all body problems). Returns the pages, per page URL the files its body
-    links to, and per source path the page's `meta_fingerprint`. `kept`: the server's state between builds."""
+    links to, and per source path the page's `meta_fingerprint`. `kept`: the server's state between builds.
+    The entries of the new sources table go to `sources_out` when given (`store.sources` is then left
+    empty), else to `store.sources`."""
     sources = discovery.sources
     url_by_source = {s.path: s.url for s in sources}
     context_key = _context_key(ctx, reserved_ids)
@@ -443,6 +451,7 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
     live = kept.parsed if kept is not None else None
     same_tables = kept is not None and kept.tables == (url_by_source, assets)
     root = os.path.join(site_dir, "")
+    remember = sources_out.put if sources_out is not None else fresh.__setitem__
     for index, source in enumerate(sources):
         entry = store.sources.get(source.path)
         parsed = _cached_source(root, source.path, entry, context_key, url_by_source, assets, live, same_tables,
@@ -451,7 +460,7 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
             todo.append(index)
             continue
         results[index] = parsed
-        fresh[source.path] = entry
+        remember(source.path, entry)
 
     def work(index: int) -> tuple:
         source = sources[todo[index]]
@@ -471,7 +480,7 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
         results[index] = parsed
         clean = hashed and not any(d.level == "error" for d in parsed.parse_diagnostics + parsed.markdown_diagnostics)
         if clean:
-            fresh[sources[index].path] = build_cache.SourceEntry(signature, hashed, context_key, blob, body)
+            remember(sources[index].path, build_cache.SourceEntry(signature, hashed, context_key, blob, body))
     store.sources = fresh
     if kept is not None and live is not None:
         for path in list(live):
@@ -830,10 +839,15 @@ def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, mo
         (here if _site_wide(route) else others).append(index)
     with build_cache.recording_hooks():
         if here and parallel.forks(len(others), jobs):
-            # The parent renders the site-wide lists itself, between collecting the workers' results.
-            # A list touches the objects of every UMKM it shows, and in a forked worker each touch copies
-            # a page of the parent's memory (the reference count is written): at 100,000 pages the two
-            # workers rendering them held ~400 MB each at once. Rendered here, they copy nothing.
+            # The parent renders the site-wide lists itself. A list touches the objects of every UMKM
+            # it shows, and in a forked worker each touch copies a page of the parent's memory (the
+            # reference count is written): at 100,000 pages the two workers rendering them held
+            # ~400 MB each at once. The parent renders them between collecting the workers' results,
+            # so they cost no time of their own; but each page of memory it touches then is copied
+            # too (its copy beside the one the workers share). That grows with the site: ~30 MB at
+            # 10,000 pages, ~300 MB at 100,000. A site of `PARENT_FIRST_ROUTES` pages or more has
+            # them rendered before the fork instead, which copies nothing and costs their time
+            # (~20 s at 100,000 pages on 2 cores, ~5% of the build).
             collected_before = plan.collected_count()
             queue = iter(here)
             tick = ticker or (lambda _phase, _done, _total: None)
@@ -855,6 +869,9 @@ def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, mo
                 done_workers = done
                 tick(phase, done + done_here, len(todo))
 
+            if len(todo) >= PARENT_FIRST_ROUTES:
+                while render_here():
+                    pass
             for position, result in enumerate(parallel.stream(
                     lambda k: work(others[k]), len(others), jobs, "halaman",
                     tick_workers, chunks_per_worker=_CHUNKS_PER_WORKER, idle=render_here)):
@@ -874,6 +891,10 @@ def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, mo
     build_cache.remember_memo(plan.store, made, used, complete=len(todo) == len(page_routes))
     return plan.files
 
+
+# From this many pages to render on, the parent renders the site-wide ones before it forks (see
+# `_render_routes`): memory over time, where a copy of the parent's memory would cost ~300 MB.
+PARENT_FIRST_ROUTES = 50_000
 
 # Pages that list the whole site: every UMKM, berita or kelurahan, or counts over them.
 _SITE_WIDE = frozenset({"beranda.html", "kelurahan_daftar.html", "kim.html", "statistik.html", "cari.html"})

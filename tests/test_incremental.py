@@ -278,15 +278,31 @@ def test_a_damaged_cache_is_discarded_with_a_note(tmp_path, damage):
     assert "rusak" not in build_site(site).output
 
 
-def test_workers_give_the_same_bytes_as_one_process(tmp_path, monkeypatch):
+@pytest.mark.parametrize("parent_first", [False, True])
+def test_workers_give_the_same_bytes_as_one_process(tmp_path, monkeypatch, parent_first):
+    """With workers the parent renders the site-wide pages: between collecting results, or, on a site
+    of `PARENT_FIRST_ROUTES` pages or more, all of them before it forks. Either way the bytes and the
+    messages are those of one process."""
+    from kimsite import build as build_module
+
     if not parallel._can_fork():
         pytest.skip("no fork here (or other threads running): builds stay in-process")
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)  # use the pool even for this small site
-    forked: list[int] = []
+    if parent_first:
+        monkeypatch.setattr(build_module, "PARENT_FIRST_ROUTES", 1)
+    rendered_here: list[str] = []  # pages this process rendered (a worker's list is its own copy)
+    real_render = build_module._render_one
+
+    def noting_render(env, theme, config, model, route):  # noqa: ANN001, ANN202
+        rendered_here.append(route.url)
+        return real_render(env, theme, config, model, route)
+
+    monkeypatch.setattr(build_module, "_render_one", noting_render)
+    forked: list[int] = []  # at each fork: how many pages this process had rendered
     real_pool = parallel.multiprocessing.get_context("fork").Pool
 
     def counting_pool(*args, **kwargs):
-        forked.append(1)
+        forked.append(len(rendered_here))
         return real_pool(*args, **kwargs)
 
     monkeypatch.setattr(parallel.multiprocessing.get_context("fork"), "Pool", counting_pool)
@@ -294,9 +310,13 @@ def test_workers_give_the_same_bytes_as_one_process(tmp_path, monkeypatch):
     one = build_site(site, "-o", str(tmp_path / "j1"), "-j1", "--no-cache")
     assert one.exit_code == 0, one.output
     assert forked == []
+    rendered_here.clear()
     two = build_site(site, "-o", str(tmp_path / "j2"), "-j2", "--no-cache")
     assert two.exit_code == 0, two.output
     assert len(forked) == 2  # parse + Markdown, then templates
+    site_wide = {"/umkm/", "/berita/", "/statistik/", "/cari/"}
+    assert site_wide <= set(rendered_here) and "/kelurahan/purwantoro/" not in rendered_here
+    assert forked[1] == (len(rendered_here) if parent_first else 0)
     assert tree_bytes(tmp_path / "j1") == tree_bytes(tmp_path / "j2")
     assert one.output.splitlines()[:-1] == two.output.splitlines()[:-1]  # same warnings, same order
 
@@ -321,10 +341,15 @@ def test_workers_are_replaced_but_not_forked_without_bound(monkeypatch, cap, mos
     assert most <= forks <= most + (1 if cap is not None else 0)
 
 
-def test_a_template_error_in_a_site_wide_list_is_reported_alike_with_workers(tmp_path, monkeypatch):
+@pytest.mark.parametrize("parent_first", [False, True])
+def test_a_template_error_in_a_site_wide_list_is_reported_alike_with_workers(tmp_path, monkeypatch, parent_first):
     """With workers, the parent renders the site-wide lists itself and collects results as they come;
     the first template problem reported is still the one a single process meets first."""
+    from kimsite import build as build_module
+
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    if parent_first:
+        monkeypatch.setattr(build_module, "PARENT_FIRST_ROUTES", 1)
     site = _site(tmp_path)
     (site / "themes/default/templates/umkm_daftar.html").write_text(
         '{% extends "base.html" %}{% block content %}{{ site.tidak_ada.sama_sekali }}{% endblock %}\n',
@@ -356,6 +381,38 @@ def test_a_build_failing_after_parsing_keeps_the_old_cache_and_leaves_no_temp_fi
     result = build_site(site)
     assert result.exit_code == 0 and "dibuang" not in result.output
     assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+    saved, note = cache.load(site)
+    assert note is None and "content/kelurahan/purwantoro/umkm/kopi-darto.md" in saved.sources
+
+
+def test_a_cache_write_failing_while_parsing_loses_only_the_save(tmp_path, monkeypatch):
+    """The sources table is written chunk by chunk while the build parses. A write that fails there
+    (a full disk) is not a build error: the site is built right, the old cache stays as it was with no
+    temp file beside it, and the next build, with room again, saves a cache it then trusts."""
+    monkeypatch.setattr(cache, "_CHUNK", 2)
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    cache_dir = site / cache.CACHE_DIR
+    before = (cache_dir / cache.CACHE_FILE).read_bytes()
+    _edit_content(site)
+    real_dump, dumps = cache._dump_paused, []
+
+    def full_disk(value, stream):  # noqa: ANN001, ANN202
+        dumps.append(value)
+        if len(dumps) == 3:  # the header's list of sections, a first chunk of sources, then the second
+            raise OSError(28, "No space left on device")
+        real_dump(value, stream)
+
+    monkeypatch.setattr(cache, "_dump_paused", full_disk)
+    result = build_site(site)
+    assert result.exit_code == 0, result.output
+    assert len(dumps) == 3  # nothing more was tried
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+    assert (cache_dir / cache.CACHE_FILE).read_bytes() == before
+    assert sorted(p.name for p in cache_dir.iterdir() if ".tmp-" in p.name) == []
+    monkeypatch.setattr(cache, "_dump_paused", real_dump)
+    assert build_site(site).exit_code == 0
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full-again")
     saved, note = cache.load(site)
     assert note is None and "content/kelurahan/purwantoro/umkm/kopi-darto.md" in saved.sources
 
@@ -612,11 +669,29 @@ def test_search_entries_are_made_where_their_pages_render(tmp_path, monkeypatch,
     assert kinds == {"umkm", "berita"}  # one kelurahan with a site: a microsite has no kelurahan entries
 
 
+def _first_table_bytes(path: Path) -> list[bytes]:
+    """The pickled chunks of a cache file's first big table (the sources), up to its closing None."""
+    import pickle
+
+    data = path.read_bytes()
+    stream = io.BytesIO(data)
+    stream.seek(len(cache._header()) + 33)  # the header line and its checksum
+    pickle.load(stream)  # the list of sections
+    found: list[bytes] = []
+    while True:
+        start = stream.tell()
+        value = pickle.load(stream)
+        found.append(data[start:stream.tell()])
+        if value is None:
+            return found
+
+
 @pytest.mark.parametrize("chunk", [None, 2])
 def test_the_cache_file_gives_back_every_table_it_was_saved_with(tmp_path, monkeypatch, chunk):
     """The cache is saved table by table, in chunks (each with its own pickler, to bound the save's
     memory): loading it gives back the same tables, in the same order, including strings that several
-    tables share. With chunks of 2 entries every big table spans several chunks."""
+    tables share. With chunks of 2 entries every big table spans several chunks. The sources table,
+    written entry by entry while the build parses, has the same bytes as one written whole."""
     if chunk is not None:
         monkeypatch.setattr(cache, "_CHUNK", chunk)
     site = _site(tmp_path)
@@ -624,7 +699,10 @@ def test_the_cache_file_gives_back_every_table_it_was_saved_with(tmp_path, monke
     saved, note = cache.load(site)
     assert note is None and saved.outputs and saved.sources and saved.facts and saved.parts
     assert len(saved.outputs) > 2 * (chunk or 1)
+    streamed = _first_table_bytes(cache.cache_path(site))  # the build wrote its sources table while parsing
+    assert len(streamed) == -(-len(saved.sources) // (chunk or cache._CHUNK)) + 1  # its chunks, then None
     cache.save(site, saved)
+    assert _first_table_bytes(cache.cache_path(site)) == streamed  # the same bytes as one written whole
     again, note = cache.load(site)
     assert note is None
     for name in ("sources", "outputs", "facts", "parts", "budgets", "memo", "snapshot", "copy_digests", "out_dir"):
