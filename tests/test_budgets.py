@@ -244,6 +244,19 @@ body { color: #123; }
     assert heavy and any(line.startswith("/: ") for line in heavy)
     clean = build_site(site, "-o", str(tmp_path / "bersih"), "--no-cache")
     assert sorted(line for line in clean.lines() if "50 KB" in line) == heavy
+    # one page edited: every other page's result, its warning included, is replayed from the memo
+    from kimsite import cache
+
+    remembered = cache.load(site)[0].budgets
+    umkm = site / "content/kelurahan/purwantoro/umkm/keripik-tempe.md"
+    umkm.write_text(umkm.read_text(encoding="utf-8") + "\nSatu kalimat lagi.\n", encoding="utf-8")
+    edited = build_site(site)
+    assert edited.exit_code == 0, edited.output
+    assert sorted(line for line in edited.lines() if "50 KB" in line) == heavy
+    again = cache.load(site)[0].budgets
+    assert again["index.html"] == remembered["index.html"]
+    changed = "kelurahan/purwantoro/umkm/keripik-tempe/index.html"
+    assert again[changed][0] != remembered[changed][0]  # made again: its fingerprint changed
 
 
 def test_gzip_bound_is_never_below_the_compressed_size():
