@@ -28,6 +28,7 @@ from kimsite.config import SiteConfig, load_config
 from kimsite.content import (
     CONTENT_DIR,
     STATIC_DIR,
+    BodyFile,
     Discovery,
     ImageRef,
     Page,
@@ -452,6 +453,17 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
     same_tables = kept is not None and kept.tables == (url_by_source, assets)
     root = os.path.join(site_dir, "")
     remember = sources_out.put if sources_out is not None else fresh.__setitem__
+    bodies = _body_file(site_dir) if sources_out is not None else None
+
+    def keep_body(parsed: build_cache.ParsedSource, body: bytes) -> None:
+        """A packed body goes to the bodies file; the page keeps where (see BodyFile)."""
+        nonlocal bodies
+        if bodies is not None and body and parsed.page is not None:
+            try:
+                page_state(parsed.page)["_packed_body"] = bodies.add(body)
+            except OSError:  # a full disk: the bodies stay in memory, as they would without the file
+                bodies = None
+
     for index, source in enumerate(sources):
         entry = store.sources.get(source.path)
         parsed = _cached_source(root, source.path, entry, context_key, url_by_source, assets, live, same_tables,
@@ -461,6 +473,7 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
             continue
         results[index] = parsed
         remember(source.path, entry)
+        keep_body(parsed, entry.body)
 
     def work(index: int) -> tuple:
         source = sources[todo[index]]
@@ -481,6 +494,7 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
         clean = hashed and not any(d.level == "error" for d in parsed.parse_diagnostics + parsed.markdown_diagnostics)
         if clean:
             remember(sources[index].path, build_cache.SourceEntry(signature, hashed, context_key, blob, body))
+        keep_body(parsed, body)
     store.sources = fresh
     if kept is not None and live is not None:
         for path in list(live):
@@ -506,6 +520,15 @@ def _read_sources(site_dir: Path, discovery: Discovery, assets: set[str], ctx: P
         if parsed.markdown:
             body_assets[parsed.page.url] = parsed.markdown
     return pages, body_assets, metas
+
+
+def _body_file(site_dir: Path) -> BodyFile | None:
+    folder = site_dir / build_cache.CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        return BodyFile(folder)
+    except OSError:
+        return None
 
 
 def _cached_source(root: str, rel: str, entry: build_cache.SourceEntry | None, context_key: str,

@@ -5,6 +5,7 @@ rebuild differ from a clean build."""
 from __future__ import annotations
 
 import io
+import shutil
 import time
 from pathlib import Path
 
@@ -311,6 +312,47 @@ def test_a_cached_body_stays_packed_until_something_reads_it(tmp_path: Path) -> 
     entry, photo = _cached_page(site, "content/kelurahan/purwantoro/umkm/sambal/index.md")
     assert entry.body == b"" and not body_is_packed(photo)  # a body with an <img> is kept as text
     assert photo.shows_image
+
+
+def test_a_command_line_build_keeps_bodies_in_a_file_that_leaves_no_trace(tmp_path: Path, monkeypatch) -> None:
+    """A build that saves its cache moves each packed body to one unlinked file (kimsite.content.BodyFile):
+    a page holds only where its body is, a read gives the very text, nothing is left in the cache
+    folder, and the site is the one a build holding every body in memory makes. A disk that fills up
+    meanwhile leaves the remaining bodies in memory, with the same site."""
+    from kimsite.content import BodyFile, StoredBody, page_state
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    site = make_site(tmp_path, PHOTO_UMKM)
+    stored = build(BuildOptions(site_dir=site, jobs=1))
+    memory = build(BuildOptions(site_dir=site, jobs=1, use_cache=False, out_dir=tmp_path / "di-memori"))
+    assert tree_bytes(site / "build") == tree_bytes(tmp_path / "di-memori")
+    left = {p.name for p in (site / cache.CACHE_DIR).iterdir()}
+    assert cache.CACHE_FILE in left and left <= {cache.CACHE_FILE, cache.RECORD_FILE, "images", "jinja"}
+    by_path = {p.source.path: p for p in memory.model.umkm}  # type: ignore[attr-defined]
+    on_disk = [p for p in stored.model.umkm  # type: ignore[attr-defined]
+               if isinstance(page_state(p).get("_packed_body"), StoredBody)]
+    assert on_disk and UMKM_MD in {p.source.path for p in on_disk}
+    for page in on_disk:
+        twin = by_path[page.source.path]
+        assert (page.body_html, page.toc_html, page.body_text) == (twin.body_html, twin.toc_html, twin.body_text)
+        assert "_packed_body" not in page_state(twin) or isinstance(page_state(twin)["_packed_body"], bytes)
+
+    real_add, added = BodyFile.add, []
+
+    def filling_up(self, packed):  # noqa: ANN001, ANN202
+        if added:
+            raise OSError(28, "No space left on device")
+        added.append(packed)
+        return real_add(self, packed)
+
+    monkeypatch.setattr(BodyFile, "add", filling_up)
+    shutil.rmtree(site / cache.CACHE_DIR)
+    full = build(BuildOptions(site_dir=site, jobs=1, out_dir=tmp_path / "penuh"))
+    assert tree_bytes(tmp_path / "penuh") == tree_bytes(tmp_path / "di-memori")
+    model = full.model
+    pages = [*model.umkm, *model.berita, *model.halaman, *(k.page for k in model.kelurahan if k.page)]  # type: ignore[attr-defined]
+    kinds = {type(page_state(p).get("_packed_body")) for p in pages}
+    assert len(added) == 1 and StoredBody in kinds and bytes in kinds
 
 
 def test_reading_a_packed_body_records_a_body_fact_only(tmp_path: Path) -> None:
