@@ -870,7 +870,7 @@ def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, mo
             # too (its copy beside the one the workers share). That grows with the site: ~30 MB at
             # 10,000 pages, ~300 MB at 100,000. A site of `PARENT_FIRST_ROUTES` pages or more has
             # them rendered before the fork instead, which copies nothing and costs their time
-            # (~20 s at 100,000 pages on 2 cores, ~5% of the build).
+            # (~20 s at 100,000 pages on 2 cores, ~7% of the build).
             collected_before = plan.collected_count()
             queue = iter(here)
             tick = ticker or (lambda _phase, _done, _total: None)
