@@ -867,10 +867,11 @@ def _render_routes(env: jinja2.Environment, theme: Theme, config: SiteConfig, mo
             # reference count is written): at 100,000 pages the two workers rendering them held
             # ~400 MB each at once. The parent renders them between collecting the workers' results,
             # so they cost no time of their own; but each page of memory it touches then is copied
-            # too (its copy beside the one the workers share). That grows with the site: ~30 MB at
-            # 10,000 pages, ~300 MB at 100,000. A site of `PARENT_FIRST_ROUTES` pages or more has
-            # them rendered before the fork instead, which copies nothing and costs their time
-            # (~20 s at 100,000 pages on 2 cores, ~7% of the build).
+            # too (its copy beside the one the workers share). That grows with the site: ~300 MB at
+            # 100,000 pages (measured), about a tenth of it at 10,000 (estimated). A site with
+            # `PARENT_FIRST_ROUTES` pages to render or more has them rendered before the fork instead,
+            # which copies nothing and costs their time (~20 s at 100,000 pages on 2 cores, ~7% of
+            # the build).
             collected_before = plan.collected_count()
             queue = iter(here)
             tick = ticker or (lambda _phase, _done, _total: None)
