@@ -342,7 +342,7 @@ def check_budgets(pages: Mapping[str, bytes], read: Reader, own_host: str, allow
     for page_file in sorted(pages):
         stamp = fingerprint(page_file) if fingerprint is not None and memo is not None else None
         old = memo.get(page_file) if stamp is not None and memo is not None else None
-        if old is not None and len(old) == 9 and old[0] == stamp and old[1] == context and unchanged(old[4]):
+        if old is not None and old[0] == stamp and old[1] == context and unchanged(old[4]):
             report.extend(old[2])
             check_fonts(old[3])
             weights.append(PageWeight(page_file, *old[5:]))

@@ -344,6 +344,17 @@ class CacheSave:
     def _dump(self, part: Any) -> None:
         _dump_paused(part, self._summing)
 
+    def _write(self, part: Any) -> bool:
+        """`part` appended to the file; False (and nothing more written) once a write failed."""
+        if not self._open():
+            return False
+        try:
+            self._dump(part)
+        except OSError:
+            self.failed = True
+            return False
+        return True
+
     def write_table(self, name: str, table: dict[str, Any]) -> bool:
         """Write one big table now, in chunks (see `_CHUNK`); True if it is in the file."""
         stream = self.stream_table(name)
@@ -393,22 +404,14 @@ class TableStream:
             self._flush()
 
     def _flush(self) -> None:
-        if self.chunk and self.save._open():
-            try:
-                self.save._dump(self.chunk)
-            except OSError:
-                self.save.failed = True
+        if self.chunk:
+            self.save._write(self.chunk)
         self.chunk = {}
 
     def close(self) -> bool:
         """End the table; True if all of it is in the file."""
         self._flush()
-        if not self.save._open():
-            return False
-        try:
-            self.save._dump(None)
-        except OSError:
-            self.save.failed = True
+        if not self.save._write(None):
             return False
         self.save.written.append(self.name)
         return True
