@@ -82,8 +82,44 @@ def _tree_pss_kb(root: int) -> int:
     return total
 
 
+def _disk_activity() -> tuple[int, ...]:
+    """Writes and discards completed so far, summed over every block device (/proc/diskstats)."""
+    try:
+        lines = Path("/proc/diskstats").read_text().splitlines()
+    except OSError:
+        return ()
+    totals = [0, 0]
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 15:
+            totals[0] += int(fields[7])
+            totals[1] += int(fields[14])
+    return tuple(totals)
+
+
+def settle_disk(quiet: float = 1.0, limit: float = 60.0) -> float:
+    """Flush what earlier runs left in the page cache and wait until the disks are idle; seconds waited.
+
+    Neither tool syncs, so without this a build pays for the writeback of the build before it, and for
+    the discards of the folders just deleted (~34,000 for one 10,000-page output on this ext4 mounted
+    with `discard`). Called before every timed run, Hugo's too."""
+    started = time.perf_counter()
+    os.sync()
+    last, still_since = _disk_activity(), time.perf_counter()
+    while time.perf_counter() - started < limit:
+        time.sleep(0.2)
+        now = _disk_activity()
+        if now != last:
+            last, still_since = now, time.perf_counter()
+        elif time.perf_counter() - still_since >= quiet:
+            break
+    return time.perf_counter() - started
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> dict[str, float]:
-    """Run `cmd`; wall seconds, peak PSS of its process tree (MB), largest child's max RSS (MB)."""
+    """Run `cmd` once the disks are idle; wall seconds, peak PSS of its process tree (MB), largest
+    child's max RSS (MB)."""
+    settle_disk()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0]
@@ -225,7 +261,8 @@ def report(pages: int, files: int, runs: int, results: dict, hugo: dict | None, 
         "",
         f"Machine: {info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, {info['os']}; "
         f"Hugo {info['hugo']}. Medians of {runs}. Ratios are to Hugo's cold build in the same run "
-        f"(Hugo runs just before each kimsite cold build). Load average (1 min) at start → end: {info['load']}.",
+        f"(Hugo runs just before each kimsite cold build). Every timed run starts after `sync`, on idle disks. "
+        f"Load average (1 min) at start → end: {info['load']}.",
         "",
         "| build | time | pages/s | × Hugo cold | peak memory (PSS, all processes) | largest process RSS | target |",
         "|---|---:|---:|---:|---:|---:|---|",

@@ -51,3 +51,28 @@ def test_the_tree_sampler_counts_children_forked_by_any_thread():
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def test_a_timed_run_waits_for_the_disks_to_be_idle(monkeypatch):
+    """Discards and writeback left by the previous run would be billed to the next one."""
+    readings = iter([(1, 0), (2, 0), (3, 5), (4, 9)])  # busy for the first four readings, then idle
+    seen: list[tuple[int, int]] = []
+
+    def activity() -> tuple[int, int]:
+        seen.append(next(readings, (4, 9)))
+        return seen[-1]
+
+    synced: list[bool] = []
+    monkeypatch.setattr(bench, "_disk_activity", activity)
+    monkeypatch.setattr(bench.os, "sync", lambda: synced.append(True))
+    waited = bench.settle_disk(quiet=0.4, limit=10)
+    assert synced == [True]
+    assert (4, 9) in seen and len(seen) >= 4 + 2  # every busy reading, then idle for the quiet time
+    assert 0.4 <= waited < 10
+
+
+def test_settling_gives_up_after_its_limit_on_disks_that_never_rest(monkeypatch):
+    counter = iter(range(10**9))
+    monkeypatch.setattr(bench, "_disk_activity", lambda: (next(counter), 0))
+    monkeypatch.setattr(bench.os, "sync", lambda: None)
+    assert 0.5 <= bench.settle_disk(quiet=0.4, limit=0.5) < 2
