@@ -12,7 +12,7 @@ import html
 import posixpath
 import re
 import xml.etree.ElementTree as etree
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
@@ -22,7 +22,7 @@ import nh3
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
-from markdown.util import AMP_SUBSTITUTE
+from markdown.util import AMP_SUBSTITUTE, AtomicString
 
 from kimsite.urls import relative_url
 
@@ -192,37 +192,61 @@ class Rendered:
     removed: list[str]  # descriptions of unsafe HTML that the sanitiser dropped
 
 
-class _Needs:
-    """A pattern's compiled regex behind a cheap test: Python-Markdown tries every inline pattern on
-    every text node, and patterns that start with a lookbehind cannot use the regex engine's literal
-    prefix scan, so a miss walks the whole text. A match needs a literal (a backtick, `[`, `@`, `://`);
-    without it there is nothing to find, and `str.find` says so far sooner than the regex."""
-
-    def __init__(self, regex: re.Pattern[str], found: Callable[[str, int], bool]) -> None:
-        self.regex, self.found = regex, found
-
-    def finditer(self, data: str, pos: int = 0) -> Iterator[re.Match[str]] | tuple[()]:
-        return self.regex.finditer(data, pos) if self.found(data, pos) else ()
-
-    def __getattr__(self, name: str) -> object:  # search, match, pattern… as the regex has them
-        return getattr(self.regex, name)
-
-
 def _has(literal: str) -> Callable[[str, int], bool]:
     return lambda data, pos: data.find(literal, pos) >= 0
 
 
 _WWW = re.compile(r"w{3}\.", re.I)
-# Inline pattern → what each of its matches must contain at or after the search position (read off the
-# patterns printed by `pattern.compiled_re.pattern`; tests render with and without these and compare).
+_DELIMITERS = re.compile(r"[*_~]")
+# Inline pattern → a test of what each of its matches must contain at or after the search position (read
+# off the patterns printed by `pattern.compiled_re.pattern`; tests render with and without these and
+# compare). Python-Markdown tries every inline pattern on every text node (~400 tries a page); without
+# the literal there is nothing to find, and `str.find` says so far sooner than a call into the pattern
+# (patterns that start with a lookbehind cannot even use the regex engine's literal prefix scan).
 _PATTERN_NEEDS: dict[str, Callable[[str, int], bool]] = {
     "backtick": _has("`"),  # both alternatives end at a backtick (the escaped-backslash one by lookahead)
+    "escape": _has("\\"),
+    "footnote": _has("[^"),
     "reference": _has("["),
     "link": _has("["),
+    "image_link": _has("!["),
+    "image_reference": _has("!["),
     "short_reference": _has("["),
+    "short_image_ref": _has("!["),
+    "autolink": _has("<"),
+    "automail": _has("<"),
+    "linebreak": _has("  \n"),
+    "html": _has("<"),
     "magic-link": lambda data, pos: data.find("://", pos) >= 0 or _WWW.search(data, pos) is not None,
     "magic-mail": _has("@"),
+    "entity": _has("&"),
+    "delimiter": lambda data, pos: _DELIMITERS.search(data, pos) is not None,
 }
+
+
+def _skip_hopeless_patterns(processor: InlineProcessor, names: list[str]) -> None:
+    """Python-Markdown's own loop over the inline patterns (`InlineProcessor.__handleInline`), skipping a
+    pattern whose test says it cannot match: what `__applyPattern` returns for a miss, without the call."""
+    patterns = tuple(processor.inlinePatterns)
+    tests = tuple(_PATTERN_NEEDS.get(name) for name in names)
+    apply = processor._InlineProcessor__applyPattern  # type: ignore[attr-defined]
+    count = len(patterns)
+
+    def handle_inline(data: str, pattern_index: int = 0) -> str:
+        if not isinstance(data, AtomicString):
+            start = 0
+            while pattern_index < count:
+                test = tests[pattern_index]
+                if test is not None and not test(data, start):
+                    pattern_index, start = pattern_index + 1, 0
+                    continue
+                data, matched, start = apply(patterns[pattern_index], data, pattern_index, start)
+                if not matched:
+                    pattern_index += 1
+        return data
+
+    processor.inlinePatterns = patterns  # type: ignore[assignment]
+    processor._InlineProcessor__handleInline = handle_inline  # type: ignore[attr-defined]
 
 
 # Block processor → the characters one of which every block it handles must contain. Each of these
@@ -255,17 +279,15 @@ class MarkdownRenderer:
         self._md = pymd.Markdown(extensions=[*EXTENSIONS, _KimsiteExtension(self._rewriter)],
                                  extension_configs=EXTENSION_CONFIG, output_format="html")
         if fast:
-            patterns = self._md.inlinePatterns
-            for name, found in _PATTERN_NEEDS.items():
-                patterns[name].compiled_re = _Needs(patterns[name].compiled_re, found)
             for name, literals in _BLOCK_NEEDS.items():
                 _needs_literal(self._md.parser.blockprocessors[name], literals)
-            # The inline processor indexes its patterns ~400 times a page, and each index of a Registry
-            # re-checks its sort and looks the name up (~4% of Markdown's time); all extensions have
-            # registered theirs by now, so it gets them as a plain tuple in the same order.
+            # All extensions have registered their inline patterns by now. The inline processor gets them
+            # as a plain tuple in the same order (indexing a Registry re-checks its sort and looks the
+            # name up, ~400 times a page), and skips those that cannot match a text.
+            names = [item.name for item in self._md.inlinePatterns._priority]
             for processor in self._md.treeprocessors:
                 if isinstance(processor, InlineProcessor):
-                    processor.inlinePatterns = tuple(patterns)  # type: ignore[assignment]
+                    _skip_hopeless_patterns(processor, names)
 
     def render(self, text: str, context: LinkContext) -> Rendered:
         self._md.reset()

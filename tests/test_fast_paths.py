@@ -245,15 +245,18 @@ def test_url_key_fast_path_matches_nfc_casefold(url: str) -> None:
     assert url_key(url) == unicodedata.normalize("NFC", url).casefold()
 
 
-# Pieces of Markdown around the literals the renderer's shortcuts test for: code spans, links and
-# references, bare URLs and mail addresses, tables (one column, pipes only on later rows), escapes.
+# Pieces of Markdown around the literals the renderer's shortcuts test for: code spans, links, images and
+# references, bare URLs and mail addresses, tables (one column, pipes only on later rows), escapes,
+# inline HTML and entities, line breaks and emphasis delimiters, and each literal alone.
 MARKDOWN_PARTS = st.sampled_from([
     "teks biasa ", "`kode`", "``a ` b``", "\\\\`", "\\`", "[tautan](../umkm/x.md)", "[ref][r]", "[r]", "[^1]",
     "\n\n[r]: https://contoh.id\n", "![foto](foto.jpg)", "https://contoh.id/a?b=1", "www.contoh.id", "WWW.Contoh.ID",
     "ftp://f.id", "bu.sri@contoh.id", "a@b", "@", "<https://x.id>", "<a@b.id>", "| a | b |\n|---|---|\n| 1 | 2 |",
     "| a |\n| --- |\n| 1 |", "a\n| --- |", "a | b\n--- | ---\n1 | 2", "|", ":", "://", "\n", "\n\n", "## Judul\n",
     "- butir\n", "1. satu\n", "*miring* ", "**tebal** ", "~~coret~~", "_a_", "&amp;", "<b>x</b>", "  \n", "İ", "é",
-    "*[HTML]: Hyper\n", "\n\n[^1]: Catatan kaki.\n", "[^1]:", "\n---\n", "\n* * *\n", "\n___\n", "Judul\n=====\n",
+    "*[HTML]: Hyper\n", "\n\n[^1]: Catatan kaki.\n", "\\*", "\\", "!", "[", "<", "&", "&#169;", "&copy;", "~", "*", "_",
+    "<!-- c -->", "<FTP://f.id>", "![r]", "![ref][r]", "a~b~", " *", "_ ", "\\[",
+    "[^1]:", "\n---\n", "\n* * *\n", "\n___\n", "Judul\n=====\n",
     "#", "#tagar ", "a:b", "]:", "*[", ">", "\n> ", "Istilah\n:   arti\n", "```\nkode | blok\n```\n",
     "    indent `x`\n", "> kutip @a\n",
 ])
@@ -266,7 +269,7 @@ MARKDOWN_PARTS = st.sampled_from([
 @example(["\\\\`", "`kode`"])
 @example(["www.contoh.id", " ", "bu.sri@contoh.id"])
 def test_markdown_shortcuts_render_as_plain_python_markdown(parts: list[str]) -> None:
-    """The inline-pattern and block guards (kimsite.markdown._Needs, _needs_literal) skip only work that
+    """The inline-pattern and block guards (kimsite.markdown._PATTERN_NEEDS, _BLOCK_NEEDS) skip only work that
     could find nothing: every page renders byte for byte as without them."""
     from kimsite.markdown import LinkContext, MarkdownRenderer
 
