@@ -753,3 +753,37 @@ def test_a_cache_of_other_kimsite_code_is_dropped_before_its_tables_are_read(tmp
     result = build_site(site)  # the real code after "an upgrade": the cache is this code's again
     assert result.exit_code == 0 and "rusak" not in result.output
     assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+
+
+def test_the_loaded_sources_table_is_unpickled_a_chunk_at_a_time(tmp_path, monkeypatch):
+    """The sources table of a loaded cache stays in bytes until an entry is asked for; then only that
+    entry's chunk is unpickled, and popped entries are let go. Entries are those that were saved, and
+    an edit rebuild from such a table gives the bytes of a full build."""
+    import pickle
+
+    monkeypatch.setattr(cache, "_CHUNK", 2)
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    whole = dict(cache.load(site)[0].sources)  # every chunk unpickled
+    table, note = cache.load(site)
+    assert note is None and isinstance(table.sources, cache.LazyTable)
+    lazy = table.sources
+    keys = list(lazy)
+    assert keys == list(whole) and len(keys) >= 5
+    unpickled: list[int] = []
+    real_loads = pickle.loads
+
+    def counting_loads(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        unpickled.append(1)
+        return real_loads(*args, **kwargs)
+
+    monkeypatch.setattr(cache.pickle, "loads", counting_loads)
+    assert lazy.pop(keys[0]) == whole[keys[0]] and len(unpickled) == 1
+    assert lazy.pop(keys[1]) == whole[keys[1]] and len(unpickled) == 1  # the same chunk
+    assert lazy.get(keys[4]) == whole[keys[4]] and len(unpickled) == 2  # only the third chunk
+    assert lazy.pop(keys[0]) is None and keys[0] not in lazy and len(lazy) == len(keys) - 2
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "_CHUNK", 2)
+    _edit_content(site)
+    assert build_site(site).exit_code == 0
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
