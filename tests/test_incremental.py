@@ -787,3 +787,20 @@ def test_the_loaded_sources_table_is_unpickled_a_chunk_at_a_time(tmp_path, monke
     _edit_content(site)
     assert build_site(site).exit_code == 0
     assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+
+
+def test_a_loaded_cache_keeps_one_string_for_each_fact_name(tmp_path, monkeypatch):
+    """Each chunk of the outputs and parts tables is pickled on its own, with its own copy of every
+    fact name its entries depend on; loaded, they all share the facts table's one string per name."""
+    monkeypatch.setattr(cache, "_CHUNK", 2)
+    site = _site(tmp_path)
+    assert build_site(site).exit_code == 0
+    loaded, note = cache.load(site)
+    assert note is None
+    names = {name: name for name in loaded.facts}
+    deps = [dep for entry in loaded.outputs.values() for dep in entry.deps]
+    deps += [dep for part_deps, _value in loaded.parts.values() for dep in part_deps]
+    assert len(deps) > 2 * len(names) and all(dep in names for dep in deps)
+    assert all(dep is names[dep] for dep in deps)
+    assert len({id(dep) for dep in deps}) <= len(names)
+
