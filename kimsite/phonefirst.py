@@ -44,7 +44,10 @@ def finish(model: object, rendered: MutableMapping[str, bytes], copies: Mapping[
     def make() -> bytes:
         return index_json(model, index_part) if index_part is not None else index_json(model)
 
-    rendered[INDEX_FILE] = make_index(INDEX_FILE, make) if make_index is not None else make()
+    index = make_index(INDEX_FILE, make) if make_index is not None else make()
+    if INDEX_FILE not in rendered:  # else the build cache has filed it already, written or kept on disk:
+        rendered[INDEX_FILE] = index  # not held here too (~70 MB at 100,000 pages, through the budgets)
+    del index
 
     def read(rel: str) -> bytes | None:
         if rel in rendered:

@@ -804,3 +804,20 @@ def test_a_loaded_cache_keeps_one_string_for_each_fact_name(tmp_path, monkeypatc
     assert all(dep is names[dep] for dep in deps)
     assert len({id(dep) for dep in deps}) <= len(names)
 
+
+def test_the_search_index_is_not_held_in_memory_once_the_cache_has_filed_it(tmp_path, monkeypatch):
+    """Made in the parent, the search index is written (or kept) by the build cache as it is made; the
+    build does not hold its bytes too (~70 MB at 100,000 pages) while it checks the page budgets.
+    Read back, it is the file in the output folder, which names the edited UMKM after an edit."""
+    from kimsite.search import INDEX_FILE
+
+    site = _site(tmp_path)
+    for edit in (False, True):
+        if edit:
+            _edit_content(site)
+        result = _api_build(site, monkeypatch)
+        assert result.rendered.held()[INDEX_FILE] in ("tmp", "out")
+        on_disk = (site / "build" / INDEX_FILE).read_bytes()
+        assert result.rendered[INDEX_FILE] == on_disk
+        assert (b"Kopi Arjuno Pak Darto" in on_disk) == edit
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
