@@ -236,10 +236,10 @@ def _read_checked(path: Path, code: str | None = None) -> Any:
                     continue
                 table = tables[name] = {}
                 while (chunk := pickle.load(stream)) is not None:
-                    if name in _SHARED_NAMES_TABLES:
+                    if names and name in _SHARED_NAMES_TABLES:
                         _share_fact_names(name, chunk, names)
                     table.update(chunk)
-                if name == "facts":  # interned: the strings `collect` makes of the same names
+                if name == "facts" and len(table) >= SHARE_NAMES_FROM:  # interned: as `collect` makes them
                     table = tables[name] = {sys.intern(fact): value for fact, value in table.items()}
                     names = {fact: fact for fact in table}
             value = BuildCache(**pickle.load(stream), **tables)
@@ -523,7 +523,10 @@ _CHUNK = 10_000
 # pickled on its own, so each loaded chunk had its own copy of every fact name it used: ~97 MB of
 # strings at 100,000 pages for ~20 MB of distinct names. Loaded after the facts table, their names
 # are swapped for the facts' own (interned, so a build's `collect` makes the very same objects).
+# The swap hashes every name read (~0.8 s at 100,000 pages); with fewer facts than SHARE_NAMES_FROM
+# (~25,000 pages) the copies cost a few MB and the time is not worth it (~5% of a one-edit rebuild).
 _SHARED_NAMES_TABLES = ("outputs", "parts")
+SHARE_NAMES_FROM = 50_000
 
 
 def _share_fact_names(table: str, chunk: dict[str, Any], names: dict[str, str]) -> None:

@@ -791,10 +791,15 @@ def test_the_loaded_sources_table_is_unpickled_a_chunk_at_a_time(tmp_path, monke
 
 def test_a_loaded_cache_keeps_one_string_for_each_fact_name(tmp_path, monkeypatch):
     """Each chunk of the outputs and parts tables is pickled on its own, with its own copy of every
-    fact name its entries depend on; loaded, they all share the facts table's one string per name."""
+    fact name its entries depend on; loaded, on a large site, they all share the facts table's one
+    string per name."""
     monkeypatch.setattr(cache, "_CHUNK", 2)
     site = _site(tmp_path)
     assert build_site(site).exit_code == 0
+    small, note = cache.load(site)  # a small site: the copies are kept (see SHARE_NAMES_FROM)
+    assert note is None and len(small.facts) < cache.SHARE_NAMES_FROM
+    assert len({id(dep) for entry in small.outputs.values() for dep in entry.deps}) > len(small.facts)
+    monkeypatch.setattr(cache, "SHARE_NAMES_FROM", 1)
     loaded, note = cache.load(site)
     assert note is None
     names = {name: name for name in loaded.facts}
