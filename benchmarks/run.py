@@ -270,9 +270,12 @@ def report(pages: int, files: int, runs: int, results: dict, hugo: dict | None, 
     if hugo:
         lines.append(f"| Hugo, cold (same bodies) | {hugo['s']:.2f} s | {pages / hugo['s']:,.0f} | 1.00× "
                      f"| {hugo['pss_mb']:.0f} MB | {hugo['rss_mb']:.0f} MB | |")
-    lines.append(row("kimsite, cold (no output, no cache)", results["cold"], "≤ 2.8× Hugo, ≤ 300 MB"))
-    lines.append(row("kimsite, no-change rebuild", results["nochange"], "≤ 0.3× Hugo"))
-    lines.append(row("kimsite, one-UMKM-edit rebuild", results["edit"], "≤ 0.4× Hugo"))
+    # The targets are for 10,000 pages; at 100,000 it asks for ≤ 11× that time and ≤ 1 GB.
+    scaled = pages != 10_000
+    lines.append(row("kimsite, cold (no output, no cache)", results["cold"],
+                     "≤ 11× the 10,000-page build, ≤ 1 GB" if scaled else "≤ 2.8× Hugo, ≤ 300 MB"))
+    lines.append(row("kimsite, no-change rebuild", results["nochange"], "" if scaled else "≤ 0.3× Hugo"))
+    lines.append(row("kimsite, one-UMKM-edit rebuild", results["edit"], "≤ 1 GB" if scaled else "≤ 0.4× Hugo"))
     if server:
         lines += ["", f"Server (`kimsite serve`): save → `reload` event median {server['median_ms']:.0f} ms "
                       f"(min {server['min_ms']:.0f}, max {server['max_ms']:.0f}); build() median "
