@@ -726,21 +726,25 @@ def test_progress_counts_every_page_once_when_the_parent_renders_some(tmp_path, 
     assert [done for done, _total in ticks] == sorted(done for done, _total in ticks)
 
 
+def _count_calls(monkeypatch, name: str) -> list[int]:  # noqa: ANN001
+    """A list that gets a 1 for every call of `pickle.<name>` (as the cache module calls it)."""
+    calls: list[int] = []
+    real = getattr(cache.pickle, name)
+
+    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cache.pickle, name, counting)
+    return calls
+
+
 def test_a_cache_of_other_kimsite_code_is_dropped_before_its_tables_are_read(tmp_path, monkeypatch):
     """After an upgrade the old cache is of no use: its tables are not unpickled at all (read and then
     thrown away, they left the build that followed ~200 MB bigger at 100,000 pages). Silently: no note."""
-    import pickle
-
     site = _site(tmp_path)
     assert build_site(site).exit_code == 0
-    loads: list[int] = []
-    real_load = pickle.load
-
-    def counting_load(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        loads.append(1)
-        return real_load(*args, **kwargs)
-
-    monkeypatch.setattr(cache.pickle, "load", counting_load)
+    loads = _count_calls(monkeypatch, "load")
     kept, note = cache.load(site)
     assert note is None and kept.outputs and len(loads) > 2  # this code's cache: every table is read
     monkeypatch.setattr(cache, "code_key", lambda: "other kimsite code")
@@ -759,8 +763,6 @@ def test_the_loaded_sources_table_is_unpickled_a_chunk_at_a_time(tmp_path, monke
     """The sources table of a loaded cache stays in bytes until an entry is asked for; then only that
     entry's chunk is unpickled, and popped entries are let go. Entries are those that were saved, and
     an edit rebuild from such a table gives the bytes of a full build."""
-    import pickle
-
     monkeypatch.setattr(cache, "_CHUNK", 2)
     site = _site(tmp_path)
     assert build_site(site).exit_code == 0
@@ -770,14 +772,7 @@ def test_the_loaded_sources_table_is_unpickled_a_chunk_at_a_time(tmp_path, monke
     lazy = table.sources
     keys = list(lazy)
     assert keys == list(whole) and len(keys) >= 5
-    unpickled: list[int] = []
-    real_loads = pickle.loads
-
-    def counting_loads(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        unpickled.append(1)
-        return real_loads(*args, **kwargs)
-
-    monkeypatch.setattr(cache.pickle, "loads", counting_loads)
+    unpickled = _count_calls(monkeypatch, "loads")
     assert lazy.pop(keys[0]) == whole[keys[0]] and len(unpickled) == 1
     assert lazy.pop(keys[1]) == whole[keys[1]] and len(unpickled) == 1  # the same chunk
     assert lazy.get(keys[4]) == whole[keys[4]] and len(unpickled) == 2  # only the third chunk
