@@ -461,26 +461,27 @@ def _remove_orphans(folder: Path) -> None:
             path.unlink()
 
 
-def _dump_paused(value: Any, stream: Any) -> None:
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
     # Pickling makes a small tuple per object it reduces, and at 100,000 pages the collector
     # then walks the whole build's heap again and again: 6.7 → 3.5 s of the save with it paused.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def _dump_paused(value: Any, stream: Any) -> None:
+    with _collector_paused():
+        pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _dumps_paused(value: Any) -> bytes:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_paused():
         return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _write_checked(path: Path, value: Any) -> None:
@@ -516,7 +517,8 @@ _SECTIONS = "kimsite-cache-sections"
 # shared objects are written once), 16 bytes each plus the objects it made to reduce them: one dump
 # of the whole cache held ~400 MB of that memo at 100,000 pages, one dump per table still 96 MB for
 # the outputs table, at the build's peak; a chunk's memo is a few MB. A string shared by entries of
-# several chunks (a fact many outputs read) is written once per chunk.
+# several chunks (a fact many outputs read) is written once per chunk (and shared again on load, see
+# `_SHARED_NAMES_TABLES`).
 _BIG_TABLES = ("sources", "facts", "outputs", "parts", "budgets", "memo")
 _CHUNK = 10_000
 # Tables whose entries name facts (an output's or a search-index part's dependencies). Each chunk is
@@ -537,6 +539,8 @@ def _share_fact_names(table: str, chunk: dict[str, Any], names: dict[str, str]) 
     else:
         for key, (deps, value) in chunk.items():
             chunk[key] = (tuple(map(lookup, deps, deps)), value)
+
+
 # Tables whose chunks are stored as `(keys, pickled chunk)` and loaded as a `LazyTable`.
 _LAZY_TABLES = ("sources",)
 
