@@ -69,6 +69,26 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def digest_of_pieces(pieces: Iterable[bytes]) -> str:
+    """`digest` of the pieces joined, without joining them."""
+    hashing = hashlib.blake2b(digest_size=16)
+    for piece in pieces:
+        hashing.update(piece)
+    return hashing.hexdigest()
+
+
+def file_digest(path: Path | str) -> str | None:
+    """`digest` of a file's bytes, read a block at a time; None if it cannot be read."""
+    hashing = hashlib.blake2b(digest_size=16)
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                hashing.update(block)
+    except OSError:
+        return None
+    return hashing.hexdigest()
+
+
 def text_digest(*parts: str) -> str:
     return digest("\0".join(parts).encode("utf-8", "surrogatepass"))
 
@@ -1351,13 +1371,21 @@ class OutputPlan:
         analysis = analyse_page(data) if rel.endswith(".html") else None
         return (rel, hashed, keys_of(keys), written, data if self.keep_bytes else None, analysis)
 
-    def _put(self, rel: str, data: bytes, hashed: str) -> bool:
+    def store_pieces(self, rel: str, pieces: list[bytes], keys: Iterable[str]) -> tuple:
+        """`store_rendered` for a file given as pieces (not a page: nothing to analyse), never joined."""
+        hashed = digest_of_pieces(pieces)
+        return (rel, hashed, keys_of(keys), self._put(rel, pieces, hashed), None, None)
+
+    def _put(self, rel: str, data: bytes | list[bytes], hashed: str) -> bool:
         if self.writer is None:
             return False
         entry = self.store.outputs.get(rel) if self.incremental else None
         if entry is not None and entry.digest == hashed and self._intact(rel, entry):
             return False
-        self.writer.write_bytes(rel, data)
+        if isinstance(data, bytes):
+            self.writer.write_bytes(rel, data)
+        else:
+            self.writer.write_pieces(rel, data)
         return True
 
     # -- collecting (in the parent) -----------------------------------------------------------------
@@ -1393,28 +1421,37 @@ class OutputPlan:
         entry = self.store.outputs.get(rel) if self.incremental else None
         return entry.signature if entry is not None else None
 
-    def reuse_or_make(self, rel: str, make: Callable[[], bytes]) -> bytes:
+    def reuse_or_make(self, rel: str, make: Callable[[], list[bytes]]) -> bytes | None:
         """A file computed from the whole model in this process (the search index): made again only
-        when something it read changed, with its reads recorded like a page render."""
+        when something it read changed, with its reads recorded like a page render. `make` gives the
+        file as pieces to be joined. A build that writes to disk writes them one after the other and
+        returns None: the file is filed in `files` without its bytes ever being held in one object."""
         key = "made:" + self.global_key
         self.route_keys[rel] = key
         entry = self.store.outputs.get(rel) if self.incremental else None
         if entry is not None and not dirty(entry, key, self.changed()) and self._intact(rel, entry):
             if self.keep_bytes:
                 data = self.previous[rel] if rel in self.previous else None
+                same = data is not None and digest(data) == entry.digest
             else:
                 assert self.out_dir is not None
-                data = self.out_dir.joinpath(*rel.split("/")).read_bytes()
-            if data is not None and digest(data) == entry.digest:
+                data = None
+                same = file_digest(self.out_dir.joinpath(*rel.split("/"))) == entry.digest
+            if same:
                 self._keep(rel, entry)
                 return data
         with recording_hooks():
             recorder = start_recording()
             try:
-                data = make()
+                pieces = make()
             finally:
                 stop_recording()
         self.parts_complete = True  # every part of the file went through reuse_part
+        if self.writer is not None and not self.keep_bytes:
+            self.collect(self.store_pieces(rel, pieces, recorder.keys))
+            return None
+        data = b"".join(pieces)
+        del pieces
         self.collect(self.store_rendered(rel, data, recorder.keys))
         return data
 

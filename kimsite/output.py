@@ -184,6 +184,14 @@ class OutputWriter:
         self.files += 1
         self.bytes += len(data)
 
+    def write_pieces(self, relative: str, pieces: list[bytes]) -> None:
+        """One file written from pieces, one after the other (never joined in memory)."""
+        target = self._target(relative)
+        with open(target, "xb") as handle:
+            handle.writelines(pieces)
+        self.files += 1
+        self.bytes += sum(map(len, pieces))
+
     def write_text(self, relative: str, text: str) -> None:
         self.write_bytes(relative, text.encode("utf-8"))
 

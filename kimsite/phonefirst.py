@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from kimsite.budgets import Analysis, PageWeight, check_budgets, page_resources, resolve
 from kimsite.errors import Report
 from kimsite.offline import SW_FILE, build_hash, kill_switch, service_worker
-from kimsite.search import INDEX_FILE, Part, index_json
+from kimsite.search import INDEX_FILE, Part, index_pieces
 
 GENERATED = (INDEX_FILE, SW_FILE)
 
@@ -32,21 +32,22 @@ def _url_of(page_file: str) -> str:
 
 def finish(model: object, rendered: MutableMapping[str, bytes], copies: Mapping[str, Path], report: Report,
            analyse: Analysis | None = None, digest_of: Callable[[str], str] | None = None,
-           make_index: Callable[[str, Callable[[], bytes]], bytes] | None = None,
+           make_index: Callable[[str, Callable[[], list[bytes]]], bytes | None] | None = None,
            index_part: Part | None = None, budget_memo: dict | None = None,
            fingerprint: Callable[[str], str | None] | None = None) -> list[PageWeight]:
     """Add `cari/indeks.json` and `sw.js` to `rendered`; check budgets. Returns each page's weight.
     `analyse`, `digest_of` and `make_index(file, make)` (from the build cache) spare reading and
-    parsing unchanged pages and rebuilding an unchanged search index; `index_part` reuses its unchanged
-    entries when it must be made again."""
+    parsing unchanged pages and rebuilding an unchanged search index; `make` gives the index as pieces
+    to be joined, and `make_index` gives None when it has filed them in `rendered` without joining them.
+    `index_part` reuses the index's unchanged entries when it must be made again."""
     config = model.config  # type: ignore[attr-defined]
 
-    def make() -> bytes:
-        return index_json(model, index_part) if index_part is not None else index_json(model)
+    def make() -> list[bytes]:
+        return index_pieces(model, index_part) if index_part is not None else index_pieces(model)
 
-    index = make_index(INDEX_FILE, make) if make_index is not None else make()
-    if INDEX_FILE not in rendered:  # else the build cache has filed it already, written or kept on disk:
-        rendered[INDEX_FILE] = index  # not held here too (~70 MB at 100,000 pages, through the budgets)
+    index = make_index(INDEX_FILE, make) if make_index is not None else b"".join(make())
+    if INDEX_FILE not in rendered and index is not None:  # else the build cache has filed it already,
+        rendered[INDEX_FILE] = index  # written or kept on disk: not held here too (~45 MB at 100,000 pages)
     del index
 
     def read(rel: str) -> bytes | None:

@@ -200,7 +200,7 @@ class _IndexSplice:
     def __init__(self, plan: build_cache.OutputPlan, last: LastBuild, changed: set[str]) -> None:
         self.plan, self.last, self.changed = plan, last, changed
 
-    def __call__(self, rel: str, make: Callable[[], bytes]) -> bytes:
+    def __call__(self, rel: str, make: Callable[[], list[bytes]]) -> bytes | None:
         plan, store = self.plan, self.plan.store
         entry = store.outputs.get(rel)
         if entry is None or self.changed.isdisjoint(entry.deps):

@@ -726,16 +726,17 @@ def test_progress_counts_every_page_once_when_the_parent_renders_some(tmp_path, 
     assert [done for done, _total in ticks] == sorted(done for done, _total in ticks)
 
 
-def _count_calls(monkeypatch, name: str) -> list[int]:  # noqa: ANN001
-    """A list that gets a 1 for every call of `pickle.<name>` (as the cache module calls it)."""
+def _count_calls(monkeypatch, name: str, module: object = cache.pickle) -> list[int]:  # noqa: ANN001
+    """A list that gets a 1 for every call of `<module>.<name>` (as the cache module calls it: `pickle.load`,
+    or with module=cache, the cache's own functions)."""
     calls: list[int] = []
-    real = getattr(cache.pickle, name)
+    real = getattr(module, name)
 
     def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cache.pickle, name, counting)
+    monkeypatch.setattr(module, name, counting)
     return calls
 
 
@@ -821,3 +822,46 @@ def test_the_search_index_is_not_held_in_memory_once_the_cache_has_filed_it(tmp_
         assert result.rendered[INDEX_FILE] == on_disk
         assert (b"Kopi Arjuno Pak Darto" in on_disk) == edit
     assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+
+
+def test_the_search_index_is_written_from_its_pieces_and_kept_by_its_digest(tmp_path, monkeypatch):
+    """A disk build writes the search index from its entries one after the other, never joined into one
+    object (~45 MB at 100,000 pages, at the peak of an edit rebuild), and an unchanged index is kept
+    after its file's digest, read a block at a time, matches. The file is a full build's either way."""
+    import json
+
+    from kimsite.search import INDEX_FILE
+
+    written: list[tuple[str, int]] = []
+    write_pieces = output.OutputWriter.write_pieces
+
+    def spy(self, relative: str, pieces: list[bytes]) -> None:  # noqa: ANN001
+        assert isinstance(pieces, list) and all(type(piece) is bytes for piece in pieces)
+        written.append((relative, len(pieces)))
+        write_pieces(self, relative, pieces)
+
+    monkeypatch.setattr(output.OutputWriter, "write_pieces", spy)
+    digests = _count_calls(monkeypatch, "file_digest", cache)
+    site = _site(tmp_path)
+    _api_build(site, monkeypatch)
+    entries = json.loads((site / "build" / INDEX_FILE).read_text(encoding="utf-8"))
+    assert written == [(INDEX_FILE, 2 * len(entries) + 1)] and len(entries) > 3  # `[`, each entry and its comma
+    _edit_content(site)
+    _api_build(site, monkeypatch)
+    assert len(written) == 2 and digests == []
+    assert b"Kopi Arjuno Pak Darto" in (site / "build" / INDEX_FILE).read_bytes()
+    index_inode = (site / "build" / INDEX_FILE).stat().st_ino
+    _edit_template(site)  # the UMKM pages change; the index reads no template
+    _api_build(site, monkeypatch)
+    assert len(written) == 2 and len(digests) == 1  # kept, after its digest matched
+    assert (site / "build" / INDEX_FILE).stat().st_ino == index_inode
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
+
+
+def test_digests_of_pieces_and_of_files_are_the_digest_of_the_bytes(tmp_path):
+    pieces = [b"[", "\u00e9ntri".encode(), b",", b"x" * (3 << 20), b"]"]
+    path = tmp_path / "berkas.json"
+    path.write_bytes(b"".join(pieces))
+    assert cache.digest_of_pieces(pieces) == cache.file_digest(path) == cache.digest(b"".join(pieces))
+    assert cache.digest_of_pieces([]) == cache.digest(b"")
+    assert cache.file_digest(tmp_path / "tidak-ada.json") is None
