@@ -865,3 +865,31 @@ def test_digests_of_pieces_and_of_files_are_the_digest_of_the_bytes(tmp_path):
     assert cache.digest_of_pieces(pieces) == cache.file_digest(path) == cache.digest(b"".join(pieces))
     assert cache.digest_of_pieces([]) == cache.digest(b"")
     assert cache.file_digest(tmp_path / "tidak-ada.json") is None
+
+
+def test_outputs_kept_by_an_edit_rebuild_keep_their_route_keys(tmp_path, monkeypatch):
+    """A kept output's route key is not held a second time while the build runs; its cache entry still
+    has it, so the next edit rebuild keeps the page again instead of rendering it."""
+    site = _site(tmp_path)
+    _api_build(site, monkeypatch, jobs=1)
+    first, _ = cache.load(site)
+    renders: list[str] = []
+    store_rendered = cache.OutputPlan.store_rendered
+
+    def counting(self, rel: str, data: bytes, keys):  # noqa: ANN001, ANN202
+        renders.append(rel)
+        return store_rendered(self, rel, data, keys)
+
+    monkeypatch.setattr(cache.OutputPlan, "store_rendered", counting)
+    for word in ("jahe", "rempah"):
+        path = site / "content/kelurahan/purwantoro/umkm/kopi-darto.md"
+        path.write_text(UMKM.format(nama="Kopi Arjuno Pak Darto", body=f"{BODY} Kini juga ada kopi {word}."),
+                        encoding="utf-8")
+        renders.clear()
+        _api_build(site, monkeypatch, jobs=1)
+        second, _ = cache.load(site)
+        kept = [rel for rel, entry in first.outputs.items()  # rendered pages, not copies
+                if entry.key and not entry.key.startswith("copy:") and rel not in renders]
+        assert len(kept) > 2 * len(renders) > 0
+        assert all(second.outputs[rel].key == first.outputs[rel].key for rel in kept)
+    assert tree_bytes(site / "build") == _full_build(site, tmp_path / "full")
