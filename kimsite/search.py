@@ -102,18 +102,15 @@ def build_index(site: Any, part: Part = _made) -> list[list[str]]:
     return entries
 
 
-JSON_PART = "json:"  # prefix of the part keys index_json uses
-
-
-def index_json(site: Any, part: Part = _made) -> bytes:
-    """The index as compact JSON. Each entry is kept as its own JSON text (UTF-8), so a rebuild that
-    reuses most entries joins them instead of serialising 15,000 lists again (same bytes as json.dumps)."""
-    return b"".join(index_pieces(site, part))
+JSON_PART = "json:"  # prefix of the part keys index_pieces uses
 
 
 def index_pieces(site: Any, part: Part = _made) -> list[bytes]:
-    """`index_json` as the pieces that make it when joined: the build cache writes them to the file one
-    after the other, without the joined copy (~45 MB at 100,000 pages, at the peak of an edit rebuild)."""
+    """The index as compact JSON, in the pieces that make the file when joined (brackets, entries,
+    commas): the build cache hashes and writes them one after the other, without a joined copy (~45 MB
+    at 100,000 pages, at the peak of an edit rebuild). Each entry is kept as its own JSON text (UTF-8),
+    so a rebuild that reuses most entries does not serialise 15,000 lists again (same bytes as
+    json.dumps)."""
     return array_pieces(build_index(site, lambda key, make: part(JSON_PART + key, lambda: _dumps(make()))))
 
 
@@ -133,7 +130,7 @@ def array_pieces(fragments: Iterable[bytes]) -> list[bytes]:
 
 
 def entry_json(site: Any, kind: str, subject: Any) -> bytes:
-    """One entry's JSON text, as index_json makes it (kimsite.quick remakes single entries)."""
+    """One entry's JSON text, as index_pieces makes it (kimsite.quick remakes single entries)."""
     return _dumps(ENTRY_KINDS[kind](site, subject))
 
 
