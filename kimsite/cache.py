@@ -79,14 +79,11 @@ def digest_of_pieces(pieces: Iterable[bytes]) -> str:
 
 def file_digest(path: Path | str) -> str | None:
     """`digest` of a file's bytes, read a block at a time; None if it cannot be read."""
-    hashing = hashlib.blake2b(digest_size=16)
     try:
         with open(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                hashing.update(block)
+            return digest_of_pieces(iter(functools.partial(handle.read, 1 << 20), b""))
     except OSError:
         return None
-    return hashing.hexdigest()
 
 
 def text_digest(*parts: str) -> str:

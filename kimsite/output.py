@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from kimsite.errors import UsageError
@@ -178,16 +179,15 @@ class OutputWriter:
         return f"{folder}{os.sep}{parts[-1]}"
 
     def write_bytes(self, relative: str, data: bytes) -> None:
-        target = self._target(relative)
-        with open(target, "xb") as handle:  # never two writers of one file, nor through a symlink
-            handle.write(data)
-        self.files += 1
-        self.bytes += len(data)
+        self._create(relative, (data,))
 
     def write_pieces(self, relative: str, pieces: list[bytes]) -> None:
         """One file written from pieces, one after the other (never joined in memory)."""
+        self._create(relative, pieces)
+
+    def _create(self, relative: str, pieces: Sequence[bytes]) -> None:
         target = self._target(relative)
-        with open(target, "xb") as handle:
+        with open(target, "xb") as handle:  # never two writers of one file, nor through a symlink
             handle.writelines(pieces)
         self.files += 1
         self.bytes += sum(map(len, pieces))
